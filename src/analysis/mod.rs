@@ -1,0 +1,58 @@
+//! Function analysis: walks every function body of a file in evaluation order with a scoped
+//! environment of bindings, classifies expressions as pools and guards from the crate index's
+//! evidence, and lets each rule inspect every expression with that knowledge.
+
+pub mod body;
+pub mod value;
+
+use crate::catalog::Catalog;
+use crate::index::types::UseMap;
+use crate::index::IndexView;
+use crate::report::Diagnostic;
+use crate::rules::Rule;
+use crate::source::{FileId, SourceFile, Span};
+use syn::spanned::Spanned;
+
+/// Everything a rule may consult about the file under analysis.
+pub struct FileCx<'a> {
+    /// The file's id in the scan.
+    pub id: FileId,
+    /// Its text and line index.
+    pub source: &'a SourceFile,
+    /// The catalogue of pool APIs.
+    pub catalog: &'a Catalog,
+    /// The index of the file and of the crate it belongs to.
+    pub index: IndexView<'a>,
+    /// The file's imports.
+    pub uses: &'a UseMap,
+}
+
+impl FileCx<'_> {
+    /// Byte span of a syntax node.
+    pub fn span(&self, node: &impl Spanned) -> Span {
+        let r = node.span().byte_range();
+        Span { file: self.id, start: r.start, end: r.end.max(r.start) }
+    }
+
+    /// Source text of a syntax node, shortened to its first line.
+    pub fn text(&self, node: &impl Spanned) -> String {
+        let span = self.span(node);
+        let text = self.source.text.get(span.range()).unwrap_or("");
+        match text.split_once('\n') {
+            Some((first, _)) => format!("{}…", first.trim_end()),
+            None => text.to_owned(),
+        }
+    }
+
+    /// 1-based line of a span.
+    pub fn line(&self, span: Span) -> usize {
+        self.source.line_col(span.start).0
+    }
+}
+
+/// Runs every rule over every function of a parsed file.
+pub fn analyze_file(file: &syn::File, cx: &FileCx<'_>, rules: &[&dyn Rule]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    body::walk_file(file, cx, rules, &mut out);
+    out
+}

@@ -1,0 +1,125 @@
+//! What an expression is, as far as the evidence shows, and why poolcheck believes it.
+
+use crate::catalog::GuardKind;
+use crate::source::Span;
+
+/// Why poolcheck believes an expression is a pool or a guard. Rendered into messages, so a
+/// reader can check the reasoning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// A phrase completing "`x` …": "is declared as `PgPool`", "is taken from `pool.acquire()` at line 12".
+    pub text: String,
+    /// Where the evidence is, for a label.
+    pub span: Option<Span>,
+}
+
+/// Layers still wrapped around a value: a future to await, a `Result`/`Option` to unwrap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Wrapped {
+    /// Still a future (`pool.acquire()` before `.await`).
+    pub future: bool,
+    /// Still a `Result`/`Option` (before `?`, `unwrap`, `Ok(..)` patterns).
+    pub fallible: bool,
+}
+
+impl Wrapped {
+    /// Nothing left to unwrap.
+    pub const NONE: Wrapped = Wrapped { future: false, fallible: false };
+
+    /// True when the value is the bare guard or pool.
+    pub fn is_bare(&self) -> bool {
+        !self.future && !self.fallible
+    }
+}
+
+/// What an expression evaluates to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A pool (or a reference to one: pools are used through references).
+    Pool {
+        /// Catalogue crate, when known.
+        krate: Option<usize>,
+        /// Why.
+        evidence: Evidence,
+        /// Layers around it.
+        wrapped: Wrapped,
+    },
+    /// A guard holding a pooled connection or a transaction.
+    Guard {
+        /// Catalogue crate, when known.
+        krate: Option<usize>,
+        /// Connection or transaction.
+        kind: GuardKind,
+        /// Why.
+        evidence: Evidence,
+        /// Layers around it.
+        wrapped: Wrapped,
+        /// False for `&guard` / `&mut guard`: forgetting a reference forgets nothing.
+        owned: bool,
+    },
+    /// A value of a crate-local struct (used to look up field types).
+    Struct(String),
+    /// Nothing known.
+    Unknown,
+}
+
+impl Value {
+    /// An owned, fully unwrapped guard.
+    pub fn as_owned_guard(&self) -> Option<(Option<usize>, GuardKind, &Evidence)> {
+        match self {
+            Value::Guard { krate, kind, evidence, wrapped, owned: true } if wrapped.is_bare() => {
+                Some((*krate, *kind, evidence))
+            }
+            _ => None,
+        }
+    }
+
+    /// A pool (bare or borrowed, not wrapped).
+    pub fn as_pool(&self) -> Option<(Option<usize>, &Evidence)> {
+        match self {
+            Value::Pool { krate, evidence, wrapped } if wrapped.is_bare() => Some((*krate, evidence)),
+            _ => None,
+        }
+    }
+
+    /// The same value with one layer peeled by `f`.
+    pub fn map_wrapped(self, f: impl FnOnce(&mut Wrapped) -> bool) -> Value {
+        match self {
+            Value::Pool { krate, evidence, mut wrapped } => {
+                if f(&mut wrapped) {
+                    Value::Pool { krate, evidence, wrapped }
+                } else {
+                    Value::Unknown
+                }
+            }
+            Value::Guard { krate, kind, evidence, mut wrapped, owned } => {
+                if f(&mut wrapped) {
+                    Value::Guard { krate, kind, evidence, wrapped, owned }
+                } else {
+                    Value::Unknown
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The value after `.await`.
+    pub fn awaited(self) -> Value {
+        self.map_wrapped(|w| std::mem::replace(&mut w.future, false))
+    }
+
+    /// The value after `?`, `.unwrap()`, `.expect(..)` or an `Ok(..)`/`Some(..)` pattern.
+    pub fn unwrapped(self) -> Value {
+        self.map_wrapped(|w| !w.future && std::mem::replace(&mut w.fallible, false))
+    }
+
+    /// The value borrowed (`&x`).
+    pub fn borrowed(self) -> Value {
+        match self {
+            Value::Guard { krate, kind, evidence, wrapped, .. } => {
+                Value::Guard { krate, kind, evidence, wrapped, owned: false }
+            }
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,394 @@
+//! The declarative knowledge poolcheck has of pool crates, web frameworks, config-file keys and the
+//! default policy. It lives as TOML under `rules/` and is embedded in the binary at build time, so
+//! an installed `poolcheck` needs no files beside it.
+//!
+//! Every struct here denies unknown keys: a typo in a catalogue file is a failing test, not a
+//! silently ignored entry.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// One catalogue file: `(file name, contents)`, embedded at build time.
+const CRATE_FILES: &[(&str, &str)] = &[
+    ("sqlx.toml", include_str!("../rules/crates/sqlx.toml")),
+    ("deadpool.toml", include_str!("../rules/crates/deadpool.toml")),
+    ("bb8.toml", include_str!("../rules/crates/bb8.toml")),
+    ("r2d2.toml", include_str!("../rules/crates/r2d2.toml")),
+    ("diesel.toml", include_str!("../rules/crates/diesel.toml")),
+    ("mobc.toml", include_str!("../rules/crates/mobc.toml")),
+    ("sea-orm.toml", include_str!("../rules/crates/sea-orm.toml")),
+    ("redis.toml", include_str!("../rules/crates/redis.toml")),
+    ("tokio-postgres.toml", include_str!("../rules/crates/tokio-postgres.toml")),
+    ("mongodb.toml", include_str!("../rules/crates/mongodb.toml")),
+    ("mysql.toml", include_str!("../rules/crates/mysql.toml")),
+];
+
+/// The embedded `rules/std.toml`: standard-library and framework knowledge shared by all crates.
+const STD_FILE: &str = include_str!("../rules/std.toml");
+
+/// What a guard stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardKind {
+    /// A pooled connection (`PoolConnection`, `Object`, `PooledConnection`, …).
+    Connection,
+    /// A transaction that owns or borrows a pooled connection.
+    Transaction,
+}
+
+/// How an acquisition call wraps its guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Returns {
+    /// `Result<Guard, E>`
+    Result,
+    /// `Option<Guard>`
+    Option,
+    /// `Result<Option<Guard>, E>`
+    ResultOption,
+    /// the guard itself
+    Value,
+}
+
+/// A guard type of a crate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardType {
+    /// Last path segment of the type, as user code writes it.
+    pub name: String,
+    /// What the guard holds.
+    pub kind: GuardKind,
+}
+
+/// A method that takes a connection out of a pool.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acquire {
+    /// Method name called on the pool (`acquire`, `get`, `begin`, …).
+    pub method: String,
+    /// What the acquired guard is.
+    pub yields: GuardKind,
+    /// Whether the call returns a future.
+    pub is_async: bool,
+    /// How the guard is wrapped.
+    pub returns: Returns,
+    /// Number of arguments the method takes (so `map.get(key)` is never confused with `pool.get()`).
+    #[serde(default)]
+    pub args: usize,
+}
+
+/// What an escape hatch does to the pool's capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscapeEffect {
+    /// The slot stays counted as in use for good: the pool shrinks by one.
+    Leaked,
+    /// The pool may open a replacement: total connections can exceed the maximum.
+    Freed,
+}
+
+/// How an escape hatch is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscapeStyle {
+    /// `guard.leak()`
+    Method,
+    /// `Object::take(guard)`
+    AssocFn,
+}
+
+/// A call that takes a connection out of the pool's accounting.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escape {
+    /// Method or associated function name (`leak`, `detach`, `take`).
+    pub name: String,
+    /// Method call or associated function.
+    pub style: EscapeStyle,
+    /// For `assoc_fn`: the type names it is called through (`Object`, `Connection`).
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// Effect on capacity.
+    pub effect: EscapeEffect,
+}
+
+/// The normalised meaning of a pool setting, shared by the policy and every crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingRole {
+    /// Maximum number of connections in the pool.
+    MaxSize,
+    /// Minimum idle or minimum open connections.
+    MinIdle,
+    /// How long an acquisition may wait for a connection.
+    AcquireTimeout,
+    /// How long opening a new connection may take.
+    CreateTimeout,
+    /// How long recycling a returned connection may take.
+    RecycleTimeout,
+    /// How long a connection may stay idle before it is closed.
+    IdleTimeout,
+    /// How long a connection may live at all.
+    MaxLifetime,
+}
+
+/// The Rust type of a setting's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueKind {
+    /// An integer count.
+    Count,
+    /// `Option<integer>`.
+    OptionCount,
+    /// A `Duration`.
+    Duration,
+    /// `Option<Duration>` or `impl Into<Option<Duration>>`.
+    OptionDuration,
+}
+
+/// How a setting is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingForm {
+    /// A builder or setter method: `.max_size(16)`.
+    Method,
+    /// A struct-literal field or field assignment: `PoolConfig { max_size: 16, .. }`.
+    Field,
+}
+
+/// One pool setting of a crate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setting {
+    /// Method or field name.
+    pub name: String,
+    /// Normalised meaning.
+    pub role: SettingRole,
+    /// Value type.
+    pub value: ValueKind,
+    /// Method or field.
+    pub form: SettingForm,
+    /// Types this setting belongs to (builder or config struct names); empty means any of the
+    /// crate's builder types.
+    #[serde(default)]
+    pub on: Vec<String>,
+}
+
+/// Everything poolcheck knows about one pool crate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrateApi {
+    /// Short name used in messages (`sqlx`, `deadpool`, `r2d2`).
+    pub name: String,
+    /// Path prefixes under which the crate's items are reached in user code (`sqlx`,
+    /// `diesel::r2d2`, `deadpool_postgres`). A type path matches when it starts with one.
+    pub paths: Vec<String>,
+    /// Cargo package names that provide these paths (for manifest-based skipping).
+    pub packages: Vec<String>,
+    /// True when acquisition blocks the calling thread (r2d2).
+    #[serde(default)]
+    pub blocking: bool,
+    /// Type names that are pools.
+    #[serde(default)]
+    pub pool_types: Vec<String>,
+    /// Type names that are guards.
+    #[serde(default)]
+    pub guard_types: Vec<GuardType>,
+    /// Methods on a pool that yield a guard.
+    #[serde(default)]
+    pub acquire: Vec<Acquire>,
+    /// Methods on a pool-like receiver that use it as an executor (implicit acquisition).
+    #[serde(default)]
+    pub executor_methods: Vec<String>,
+    /// Escape hatches on guards.
+    #[serde(default)]
+    pub escape: Vec<Escape>,
+    /// Methods that finish a transaction.
+    #[serde(default)]
+    pub transaction_finish: Vec<String>,
+    /// `Type::function` paths that build a pool.
+    #[serde(default)]
+    pub pool_constructors: Vec<String>,
+    /// Builder or config type names (`PgPoolOptions`, `Builder`, `PoolConfig`).
+    #[serde(default)]
+    pub builder_types: Vec<String>,
+    /// `Type::function` paths that start a builder chain.
+    #[serde(default)]
+    pub builder_entries: Vec<String>,
+    /// Methods that end a builder chain and yield the pool.
+    #[serde(default)]
+    pub builder_finish: Vec<String>,
+    /// `Type::function` or `module::function` paths that open an unpooled connection.
+    #[serde(default)]
+    pub raw_connect: Vec<String>,
+    /// Pool settings.
+    #[serde(default)]
+    pub setting: Vec<Setting>,
+}
+
+/// Calls that defeat `Drop` for any value they are given.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hazards {
+    /// Paths (as written, last segments compared) that forget their argument: `mem::forget`.
+    pub forget: Vec<String>,
+    /// Paths that leak a box: `Box::leak`, `Box::into_raw`.
+    pub leak_box: Vec<String>,
+    /// Paths that wrap a value so its destructor never runs: `ManuallyDrop::new`.
+    pub manually_drop: Vec<String>,
+}
+
+/// Wrapper types, by last path segment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wrappers {
+    /// Types that stand for their first type argument (`Arc<T>`, axum `State<T>`, actix `Data<T>`).
+    pub transparent: Vec<String>,
+    /// Types that hold values of their last type argument (`Option<T>`, `Vec<T>`, `Mutex<T>`).
+    pub holders: Vec<String>,
+    /// Type names too common to be trusted when written bare without an import that resolves them.
+    pub ambiguous_names: Vec<String>,
+}
+
+/// The shared, crate-independent part of the catalogue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StdApi {
+    /// Calls that defeat `Drop`.
+    pub hazards: Hazards,
+    /// Wrapper types.
+    pub wrappers: Wrappers,
+}
+
+/// The whole loaded catalogue.
+#[derive(Debug)]
+pub struct Catalog {
+    /// One entry per supported pool crate.
+    pub crates: Vec<CrateApi>,
+    /// Standard-library knowledge.
+    pub std: StdApi,
+    guard_by_name: HashMap<String, Vec<(usize, GuardKind)>>,
+    pool_by_name: HashMap<String, Vec<usize>>,
+}
+
+/// A catalogue file that failed to load.
+#[derive(Debug, thiserror::Error)]
+#[error("rules/{file}: {message}")]
+pub struct CatalogError {
+    /// The file under `rules/`.
+    pub file: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Catalog {
+    /// The embedded catalogue, loaded once. The embedded files are checked by tests, so a load
+    /// failure here is a build defect.
+    pub fn embedded() -> &'static Catalog {
+        static CATALOG: OnceLock<Catalog> = OnceLock::new();
+        CATALOG.get_or_init(|| Catalog::load_embedded().expect("embedded catalogue is valid"))
+    }
+
+    /// Parses every embedded catalogue file.
+    pub fn load_embedded() -> Result<Catalog, CatalogError> {
+        let mut crates = Vec::new();
+        for (file, text) in CRATE_FILES {
+            let api: CrateApi = toml::from_str(text).map_err(|e| CatalogError {
+                file: format!("crates/{file}"),
+                message: e.to_string(),
+            })?;
+            crates.push(api);
+        }
+        let std: StdApi = toml::from_str(STD_FILE).map_err(|e| CatalogError {
+            file: "std.toml".into(),
+            message: e.to_string(),
+        })?;
+        Ok(Catalog::new(crates, std))
+    }
+
+    fn new(crates: Vec<CrateApi>, std: StdApi) -> Catalog {
+        let mut guard_by_name: HashMap<String, Vec<(usize, GuardKind)>> = HashMap::new();
+        let mut pool_by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, c) in crates.iter().enumerate() {
+            for g in &c.guard_types {
+                guard_by_name.entry(g.name.clone()).or_default().push((i, g.kind));
+            }
+            for p in &c.pool_types {
+                pool_by_name.entry(p.clone()).or_default().push(i);
+            }
+        }
+        Catalog { crates, std, guard_by_name, pool_by_name }
+    }
+
+    /// Crates owning `path` (segments): those whose `paths` hold its longest matching prefix, so
+    /// `deadpool_redis::redis::Client` belongs to redis, not to deadpool.
+    pub fn crates_for_path(&self, segments: &[String]) -> impl Iterator<Item = usize> + '_ {
+        let best = |c: &CrateApi| {
+            c.paths.iter().filter(|p| path_starts_with(segments, p)).map(|p| p.split("::").count()).max()
+        };
+        let longest = self.crates.iter().filter_map(best).max();
+        let owners: Vec<usize> =
+            self.crates.iter().enumerate().filter(|(_, c)| longest.is_some() && best(c) == longest).map(|(i, _)| i).collect();
+        owners.into_iter()
+    }
+
+    /// Guard types named `name`, with their crate index.
+    pub fn guards_named(&self, name: &str) -> &[(usize, GuardKind)] {
+        self.guard_by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Crates that have a pool type named `name`.
+    pub fn pools_named(&self, name: &str) -> &[usize] {
+        self.pool_by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// True when `segments` begins with the `::`-separated `prefix`.
+pub fn path_starts_with(segments: &[String], prefix: &str) -> bool {
+    let mut n = 0;
+    for part in prefix.split("::") {
+        match segments.get(n) {
+            Some(s) if s == part => n += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_file_loads() {
+        let cat = Catalog::load_embedded().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cat.crates.len(), CRATE_FILES.len());
+        for c in &cat.crates {
+            assert!(!c.paths.is_empty(), "{}: no paths", c.name);
+            assert!(!c.packages.is_empty(), "{}: no packages", c.name);
+        }
+    }
+
+    #[test]
+    fn every_rules_file_is_embedded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/crates");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = CRATE_FILES.iter().map(|(f, _)| f.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded, "rules/crates and CRATE_FILES disagree");
+    }
+
+    #[test]
+    fn path_prefixes_match_whole_segments() {
+        let segs: Vec<String> = ["diesel", "r2d2", "Pool"].iter().map(|s| s.to_string()).collect();
+        assert!(path_starts_with(&segs, "diesel::r2d2"));
+        assert!(path_starts_with(&segs, "diesel"));
+        assert!(!path_starts_with(&segs, "diesel::r2"));
+        assert!(!path_starts_with(&segs, "r2d2"));
+    }
+}

@@ -1,0 +1,244 @@
+//! The command line: `poolcheck check|rules|explain`, and `cargo poolcheck`. The only module that
+//! prints or decides the exit status: 0 clean, 1 findings, 2 usage or tool failure.
+
+use crate::engine::{self, ScanOptions};
+use crate::report::{self, Format, Report, Severity};
+use crate::rules::{self, Rule};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Finds database connection-pool misuse in Rust source before it ships.
+#[derive(Debug, Parser)]
+#[command(name = "poolcheck", version, about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan files and folders (default `.`) and report findings.
+    Check(CheckArgs),
+    /// List every rule with its default severity and summary.
+    Rules,
+    /// Print a rule's documentation: what it flags, why it drains a pool, and the fix.
+    Explain {
+        /// Rule id, e.g. `conn-forgotten`.
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+struct CheckArgs {
+    /// Files and folders to scan. Folders are walked honouring `.gitignore`; files are taken as
+    /// given (that is how pre-commit passes them).
+    paths: Vec<PathBuf>,
+    /// Output format; `FORMAT=FILE` writes that format to a file. Repeat for several outputs.
+    #[arg(long, value_name = "FORMAT[=FILE]", default_value = "human")]
+    format: Vec<FormatTarget>,
+    /// Write output to this file instead of stdout (for formats given without `=FILE`).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Fail on warnings too.
+    #[arg(long, value_name = "LEVEL", value_enum)]
+    deny: Option<Deny>,
+    /// Run only these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULE,..")]
+    select: Vec<String>,
+    /// Do not run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULE,..")]
+    ignore: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    /// Print findings only: no summary line.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Files larger than this many bytes are reported and skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    max_file_size: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Deny {
+    /// Exit 1 when any warning remains.
+    Warnings,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone)]
+struct FormatTarget {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+impl std::str::FromStr for FormatTarget {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, file) = match s.split_once('=') {
+            Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
+            Some((n, _)) => (n, None),
+            None => (s, None),
+        };
+        let format = Format::from_str(name, true).map_err(|_| {
+            format!("unknown format `{name}` (expected one of: human, short, json, sarif, github)")
+        })?;
+        Ok(FormatTarget { format, file })
+    }
+}
+
+/// Entry point of the `poolcheck` binary.
+pub fn main() -> ExitCode {
+    run(std::env::args_os(), false)
+}
+
+/// Entry point of the `cargo-poolcheck` binary: cargo passes `poolcheck` as the first argument.
+pub fn cargo_main() -> ExitCode {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "poolcheck") {
+        args.remove(1);
+    }
+    run(args, true)
+}
+
+fn run(args: impl IntoIterator<Item = OsString>, cargo: bool) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            drop(e.print());
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Some(Command::Rules) => list_rules().map(|()| 0),
+        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Check(args)) => check(args, cargo),
+        None => check(cli.check, cargo),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("poolcheck: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn list_rules() -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let width = rules::ALL.iter().map(|r| r.info().id.len()).max().unwrap_or(0);
+    for r in rules::ALL {
+        let info = r.info();
+        writeln!(out, "{:width$}  {:7}  {}", info.id, info.default_severity.to_string(), info.summary)?;
+    }
+    Ok(())
+}
+
+fn explain(id: &str) -> Result<u8> {
+    let Some(rule) = rules::by_id(id) else {
+        bail!("unknown rule `{id}`; `poolcheck rules` lists them");
+    };
+    let info = rule.info();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "# {} ({} by default)\n\n{}\n", info.id, info.default_severity, info.summary)?;
+    write!(out, "{}", info.docs)?;
+    Ok(0)
+}
+
+fn selected_rules(args: &CheckArgs) -> Result<Vec<&'static dyn Rule>> {
+    for id in args.select.iter().chain(&args.ignore) {
+        if rules::by_id(id).is_none() {
+            bail!("unknown rule `{id}`; `poolcheck rules` lists them");
+        }
+    }
+    Ok(rules::ALL
+        .iter()
+        .copied()
+        .filter(|r| args.select.is_empty() || args.select.iter().any(|s| s == r.info().id))
+        .filter(|r| !args.ignore.iter().any(|s| s == r.info().id))
+        .collect())
+}
+
+fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
+    let rules = selected_rules(&args)?;
+    let paths = if !args.paths.is_empty() {
+        args.paths.clone()
+    } else if cargo {
+        workspace_roots()?
+    } else {
+        vec![PathBuf::from(".")]
+    };
+    let opts = ScanOptions { paths, jobs: args.jobs, max_file_size: args.max_file_size, rules };
+    let report = engine::scan(&opts)?;
+    emit(&report, &args)?;
+    let failing = report.count(Severity::Error) > 0
+        || (matches!(args.deny, Some(Deny::Warnings)) && report.count(Severity::Warning) > 0);
+    Ok(u8::from(failing))
+}
+
+fn emit(report: &Report, args: &CheckArgs) -> Result<()> {
+    for target in &args.format {
+        let file = target.file.as_ref().or(args.output.as_ref());
+        let color = file.is_none()
+            && match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+        let mut buf = Vec::new();
+        report::render(report, target.format, color, &mut buf)?;
+        if args.quiet && target.format == Format::Human {
+            // drop the summary line
+            let keep = buf.iter().rposition(|&b| b == b'\n').map_or(0, |end| {
+                buf[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+            });
+            buf.truncate(keep);
+        }
+        match file {
+            Some(path) => std::fs::write(path, &buf).with_context(|| format!("cannot write {}", path.display()))?,
+            None => {
+                let mut out = std::io::stdout().lock();
+                // a closed pipe (`| head`) is not an error worth reporting
+                if let Err(e) = out.write_all(&buf).and_then(|()| out.flush()) {
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        return Err(e).context("cannot write to stdout");
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The package folders of the cargo workspace around the current directory.
+fn workspace_roots() -> Result<Vec<PathBuf>> {
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .no_deps()
+        .exec()
+        .context("cannot read the cargo workspace (is there a Cargo.toml here?)")?;
+    let mut roots: Vec<PathBuf> = metadata
+        .workspace_packages()
+        .iter()
+        .filter_map(|p| p.manifest_path.parent().map(|d| d.as_std_path().to_path_buf()))
+        .collect();
+    roots.sort();
+    roots.dedup();
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    Ok(roots.into_iter().map(|r| r.strip_prefix(&cwd).map(|p| p.to_path_buf()).unwrap_or(r)).collect())
+}

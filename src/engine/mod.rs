@@ -1,0 +1,271 @@
+//! The pipeline: discover → read and parse in parallel, extracting per-file facts → build each
+//! crate's index → analyse functions in parallel → sort. Syntax trees never leave the task that
+//! parsed them (they are not `Send`); only owned facts and diagnostics do.
+
+pub mod discover;
+pub mod packages;
+
+use crate::analysis::{self, FileCx};
+use crate::catalog::Catalog;
+use crate::index::{file_uses, CrateIndex, FileFacts, IndexView};
+use crate::report::{Diagnostic, Report, Severity};
+use crate::rules::{self, Rule};
+use crate::source::{SourceFile, SourceMap, Span};
+use aho_corasick::{AhoCorasick, MatchKind};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// What to scan and how.
+#[derive(Clone)]
+pub struct ScanOptions {
+    /// Files and folders.
+    pub paths: Vec<PathBuf>,
+    /// Worker threads (`None`: one per core).
+    pub jobs: Option<usize>,
+    /// Files larger than this many bytes are reported and skipped.
+    pub max_file_size: u64,
+    /// Rules to run.
+    pub rules: Vec<&'static dyn Rule>,
+}
+
+/// Errors that stop a scan before it starts.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// A path does not exist.
+    #[error(transparent)]
+    MissingPath(#[from] discover::MissingPath),
+    /// The thread pool could not be built.
+    #[error("cannot start worker threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+}
+
+/// Nesting deeper than this is reported instead of parsed: it protects the stack, and no
+/// hand-written Rust comes near it.
+const MAX_NESTING: usize = 512;
+
+/// Stack for worker threads: parsing and analysis recurse on nesting.
+const WORKER_STACK: usize = 64 << 20;
+
+/// Runs a scan.
+pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
+    let catalog = Catalog::embedded();
+    let (found, problems) = discover::discover(&opts.paths)?;
+    let mut packages = packages::Packages::default();
+    let owners: Vec<Option<usize>> = found.iter().map(|f| packages.package_of(&f.path)).collect();
+    packages.resolve_pool_use(catalog);
+    let prefilter = Prefilter::new(catalog);
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.unwrap_or(0))
+        .stack_size(WORKER_STACK)
+        .build()?;
+    pool.install(|| {
+        // pass 1: read, parse, extract facts
+        let parsed: Vec<FirstPass> = found
+            .par_iter()
+            .zip(owners.par_iter())
+            .map(|(file, owner)| {
+                let parse_all = owner.is_none_or(|p| packages.roots[p].uses_pools);
+                first_pass(file, opts.max_file_size, parse_all, &prefilter, catalog)
+            })
+            .collect();
+
+        // the crate indexes
+        let mut groups: HashMap<Option<usize>, Vec<&FileFacts>> = HashMap::new();
+        for (p, owner) in parsed.iter().zip(&owners) {
+            if let Some(facts) = &p.facts {
+                groups.entry(*owner).or_default().push(facts);
+            }
+        }
+        let indexes: HashMap<Option<usize>, CrateIndex> =
+            groups.into_par_iter().map(|(k, files)| (k, CrateIndex::build(files))).collect();
+        let empty = CrateIndex::default();
+
+        // pass 2: analyse
+        let diagnostics: Vec<Vec<Diagnostic>> = parsed
+            .par_iter()
+            .zip(owners.par_iter())
+            .enumerate()
+            .map(|(id, (p, owner))| match (&p.source, &p.facts, &p.problem) {
+                (_, _, Some((offset, message))) => {
+                    vec![parse_error(id, *offset, message)]
+                }
+                (Some(source), Some(facts), None) => {
+                    let index = indexes.get(owner).unwrap_or(&empty);
+                    second_pass(id, source, facts, index, &opts.rules, catalog)
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+
+        let mut sources = SourceMap::default();
+        let mut files_scanned = 0;
+        for (file, p) in found.into_iter().zip(parsed) {
+            let analysed = p.analysed();
+            files_scanned += usize::from(analysed);
+            sources.add(p.source.unwrap_or_else(|| SourceFile::new(file.path, file.name, String::new())));
+        }
+        let mut diagnostics: Vec<Diagnostic> = diagnostics.into_iter().flatten().collect();
+        for problem in problems {
+            let name = problem.path.to_string_lossy().into_owned();
+            let id = sources.add(SourceFile::new(problem.path, name, String::new()));
+            diagnostics.push(parse_error(id, 0, &format!("cannot read: {}", problem.message)));
+        }
+        let enabled: Vec<&str> = opts.rules.iter().map(|r| r.info().id).collect();
+        diagnostics.retain(|d| enabled.contains(&d.rule));
+        let mut report = Report { sources, diagnostics, files_scanned, suppressed: 0 };
+        report.sort();
+        Ok(report)
+    })
+}
+
+/// What pass 1 learnt of a file.
+struct FirstPass {
+    /// The file with its text, when it was read.
+    source: Option<SourceFile>,
+    /// Facts for the crate index, when parsed.
+    facts: Option<FileFacts>,
+    /// Why the file could not be analysed: byte offset and message.
+    problem: Option<(usize, String)>,
+}
+
+impl FirstPass {
+    fn analysed(&self) -> bool {
+        self.facts.is_some() || self.problem.is_some()
+    }
+
+    fn problem(offset: usize, message: String) -> FirstPass {
+        FirstPass { source: None, facts: None, problem: Some((offset, message)) }
+    }
+}
+
+fn first_pass(
+    file: &discover::Discovered,
+    max_size: u64,
+    parse_all: bool,
+    prefilter: &Prefilter,
+    catalog: &Catalog,
+) -> FirstPass {
+    let bytes = match read_limited(&file.path, max_size) {
+        Ok(b) => b,
+        Err(message) => return FirstPass::problem(0, message),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            return FirstPass::problem(at, format!("not valid UTF-8 (invalid byte at offset {at})"));
+        }
+    };
+    if !parse_all && !prefilter.matches(&text) {
+        return FirstPass { source: None, facts: None, problem: None };
+    }
+    if let Some(at) = too_deep(&text) {
+        return FirstPass::problem(at, format!("nesting deeper than {MAX_NESTING} levels; not analysed"));
+    }
+    let outcome = guarded(|| match syn::parse_file(&text) {
+        Ok(file) => Ok(FileFacts::extract(&file, catalog)),
+        Err(e) => Err((e.span().byte_range().start, format!("cannot parse: {e}"))),
+    });
+    let source = Some(SourceFile::new(file.path.clone(), file.name.clone(), text));
+    match outcome {
+        Ok(Ok(facts)) => FirstPass { source, facts: Some(facts), problem: None },
+        Ok(Err((offset, message))) => FirstPass { source, facts: None, problem: Some((offset, message)) },
+        Err(panic) => FirstPass { source, facts: None, problem: Some((0, panic)) },
+    }
+}
+
+fn second_pass(
+    id: usize,
+    source: &SourceFile,
+    facts: &FileFacts,
+    index: &CrateIndex,
+    rules: &[&'static dyn Rule],
+    catalog: &Catalog,
+) -> Vec<Diagnostic> {
+    let outcome = guarded(|| {
+        let Ok(file) = syn::parse_file(&source.text) else { return Vec::new() };
+        let uses = file_uses(&file, catalog);
+        let own = CrateIndex::build([facts]);
+        let cx = FileCx { id, source, catalog, index: IndexView { file: &own, krate: index }, uses: &uses };
+        analysis::analyze_file(&file, &cx, rules)
+    });
+    outcome.unwrap_or_else(|message| vec![parse_error(id, 0, &message)])
+}
+
+/// Runs `f`, turning a panic into an error message, and always releases proc-macro2's
+/// per-thread record of the file's spans.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result.map_err(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        format!("internal error while analysing this file ({what}); please report it")
+    })
+}
+
+fn read_limited(path: &std::path::Path, max_size: u64) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.len() > max_size {
+        return Err(format!(
+            "file is {} bytes, larger than the {max_size}-byte limit (`max-file-size`); not analysed",
+            meta.len()
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
+}
+
+/// Offset at which bracket nesting first exceeds [`MAX_NESTING`], if it does.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn parse_error(file: usize, offset: usize, message: &str) -> Diagnostic {
+    let span = Span { file, start: offset, end: offset };
+    Diagnostic::new(rules::PARSE_ERROR, Severity::Warning, span, message.to_owned())
+}
+
+/// A cheap substring test: files of packages that cannot reach a pool crate are parsed only if
+/// they mention a catalogued crate or a distinctive pool or guard type name.
+struct Prefilter(AhoCorasick);
+
+impl Prefilter {
+    fn new(catalog: &Catalog) -> Prefilter {
+        let ambiguous = &catalog.std.wrappers.ambiguous_names;
+        let mut needles: Vec<String> = Vec::new();
+        for c in &catalog.crates {
+            needles.extend(c.paths.iter().map(|p| p.split("::").next().unwrap_or(p).to_owned()));
+            needles.extend(c.pool_types.iter().filter(|n| !ambiguous.contains(n)).cloned());
+            needles.extend(c.guard_types.iter().map(|g| &g.name).filter(|n| !ambiguous.contains(n)).cloned());
+        }
+        needles.sort();
+        needles.dedup();
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&needles)
+            .expect("catalogue needles form a valid automaton");
+        Prefilter(ac)
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+}

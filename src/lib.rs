@@ -1,0 +1,15 @@
+//! poolcheck: a static linter that finds database connection-pool misuse in Rust source.
+//!
+//! The pipeline, one module per stage: [`engine::discover`] finds files, [`engine`] parses them
+//! in parallel and builds each crate's [`index`], [`analysis`] walks function bodies for the
+//! [`rules`], and [`report`] renders the sorted diagnostics. [`catalog`] holds the embedded
+//! knowledge of pool crates from `rules/`.
+
+pub mod analysis;
+pub mod catalog;
+pub mod cli;
+pub mod engine;
+pub mod index;
+pub mod report;
+pub mod rules;
+pub mod source;

@@ -1,0 +1,5 @@
+//! The `poolcheck` binary.
+
+fn main() -> std::process::ExitCode {
+    poolcheck::cli::main()
+}

@@ -1,0 +1,133 @@
+//! Reports: the diagnostic model and its renderers. Rules produce [`Diagnostic`]s in parallel;
+//! the engine sorts them once; each renderer writes the same sorted list, so output is
+//! byte-identical across runs and `--jobs` values.
+
+mod diagnostic;
+mod github;
+mod human;
+mod json;
+mod sarif;
+
+pub use diagnostic::{Diagnostic, Label, Severity};
+
+use crate::source::{SourceMap, Span};
+use std::io::{self, Write};
+
+/// The outcome of a scan: every diagnostic, sorted, with the files they point into.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The files diagnostics point into.
+    pub sources: SourceMap,
+    /// Sorted by file, line, column, rule.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of files analysed.
+    pub files_scanned: usize,
+    /// Findings silenced by suppression comments or a baseline.
+    pub suppressed: usize,
+}
+
+/// A resolved position: 1-based line and column (columns count characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// First line.
+    pub line: usize,
+    /// First column.
+    pub column: usize,
+    /// Last line (inclusive).
+    pub end_line: usize,
+    /// Column just past the span's end on its last line.
+    pub end_column: usize,
+}
+
+impl Report {
+    /// Sorts diagnostics into their reporting order.
+    pub fn sort(&mut self) {
+        let sources = &self.sources;
+        self.diagnostics.sort_by(|a, b| {
+            let key = |d: &Diagnostic| {
+                let f = sources.get(d.span.file);
+                let (line, col) = f.line_col(d.span.start);
+                (f.name.clone(), line, col, d.rule, d.message.clone())
+            };
+            key(a).cmp(&key(b))
+        });
+        self.diagnostics.dedup();
+    }
+
+    /// Line and column of a span.
+    pub fn position(&self, span: Span) -> Position {
+        let f = self.sources.get(span.file);
+        let (line, column) = f.line_col(span.start);
+        let (end_line, end_column) = f.line_col(span.end);
+        Position { line, column, end_line, end_column }
+    }
+
+    /// The displayed path of a span's file.
+    pub fn file_name(&self, span: Span) -> &str {
+        &self.sources.get(span.file).name
+    }
+
+    /// Number of diagnostics at a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+    }
+
+    /// Number of distinct files with a diagnostic.
+    pub fn files_with_findings(&self) -> usize {
+        let mut files: Vec<usize> = self.diagnostics.iter().map(|d| d.span.file).collect();
+        files.sort_unstable();
+        files.dedup();
+        files.len()
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-style snippets with labels, and a summary line.
+    Human,
+    /// One line per finding: `path:line:col: severity[rule]: message`.
+    Short,
+    /// The JSON document of the spec.
+    Json,
+    /// SARIF 2.1.0, for code-scanning upload.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+/// Writes a report in a format. `color` only affects `human`.
+pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Human => human::render(report, color, out),
+        Format::Short => short(report, out),
+        Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Github => github::render(report, out),
+    }
+}
+
+fn short(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for d in &report.diagnostics {
+        let p = report.position(d.span);
+        writeln!(out, "{}:{}:{}: {}[{}]: {}", report.file_name(d.span), p.line, p.column, d.severity, d.rule, d.message)?;
+    }
+    Ok(())
+}
+
+/// The closing summary line: `2 errors, 1 warning in 3 files (12 files scanned)`.
+pub fn summary_line(report: &Report) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut line = format!(
+        "{}, {} in {} ({} scanned",
+        plural(report.count(Severity::Error), "error"),
+        plural(report.count(Severity::Warning), "warning"),
+        plural(report.files_with_findings(), "file"),
+        plural(report.files_scanned, "file"),
+    );
+    if report.suppressed > 0 {
+        line.push_str(&format!(", {} suppressed", report.suppressed));
+    }
+    line.push(')');
+    line
+}
