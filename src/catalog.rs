@@ -12,14 +12,20 @@ use std::sync::OnceLock;
 /// One catalogue file: `(file name, contents)`, embedded at build time.
 const CRATE_FILES: &[(&str, &str)] = &[
     ("sqlx.toml", include_str!("../rules/crates/sqlx.toml")),
-    ("deadpool.toml", include_str!("../rules/crates/deadpool.toml")),
+    (
+        "deadpool.toml",
+        include_str!("../rules/crates/deadpool.toml"),
+    ),
     ("bb8.toml", include_str!("../rules/crates/bb8.toml")),
     ("r2d2.toml", include_str!("../rules/crates/r2d2.toml")),
     ("diesel.toml", include_str!("../rules/crates/diesel.toml")),
     ("mobc.toml", include_str!("../rules/crates/mobc.toml")),
     ("sea-orm.toml", include_str!("../rules/crates/sea-orm.toml")),
     ("redis.toml", include_str!("../rules/crates/redis.toml")),
-    ("tokio-postgres.toml", include_str!("../rules/crates/tokio-postgres.toml")),
+    (
+        "tokio-postgres.toml",
+        include_str!("../rules/crates/tokio-postgres.toml"),
+    ),
     ("mongodb.toml", include_str!("../rules/crates/mongodb.toml")),
     ("mysql.toml", include_str!("../rules/crates/mysql.toml")),
 ];
@@ -312,24 +318,41 @@ impl Catalog {
         let mut pool_by_name: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, c) in crates.iter().enumerate() {
             for g in &c.guard_types {
-                guard_by_name.entry(g.name.clone()).or_default().push((i, g.kind));
+                guard_by_name
+                    .entry(g.name.clone())
+                    .or_default()
+                    .push((i, g.kind));
             }
             for p in &c.pool_types {
                 pool_by_name.entry(p.clone()).or_default().push(i);
             }
         }
-        Catalog { crates, std, guard_by_name, pool_by_name }
+        Catalog {
+            crates,
+            std,
+            guard_by_name,
+            pool_by_name,
+        }
     }
 
     /// Crates owning `path` (segments): those whose `paths` hold its longest matching prefix, so
     /// `deadpool_redis::redis::Client` belongs to redis, not to deadpool.
     pub fn crates_for_path(&self, segments: &[String]) -> impl Iterator<Item = usize> + '_ {
         let best = |c: &CrateApi| {
-            c.paths.iter().filter(|p| path_starts_with(segments, p)).map(|p| p.split("::").count()).max()
+            c.paths
+                .iter()
+                .filter(|p| path_starts_with(segments, p))
+                .map(|p| p.split("::").count())
+                .max()
         };
         let longest = self.crates.iter().filter_map(best).max();
-        let owners: Vec<usize> =
-            self.crates.iter().enumerate().filter(|(_, c)| longest.is_some() && best(c) == longest).map(|(i, _)| i).collect();
+        let owners: Vec<usize> = self
+            .crates
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| longest.is_some() && best(c) == longest)
+            .map(|(i, _)| i)
+            .collect();
         owners.into_iter()
     }
 
@@ -385,7 +408,10 @@ mod tests {
 
     #[test]
     fn path_prefixes_match_whole_segments() {
-        let segs: Vec<String> = ["diesel", "r2d2", "Pool"].iter().map(|s| s.to_string()).collect();
+        let segs: Vec<String> = ["diesel", "r2d2", "Pool"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert!(path_starts_with(&segs, "diesel::r2d2"));
         assert!(path_starts_with(&segs, "diesel"));
         assert!(!path_starts_with(&segs, "diesel::r2"));

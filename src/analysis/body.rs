@@ -32,8 +32,18 @@ pub struct BodyCx<'a> {
 }
 
 /// Walks every function, method and closure-bearing item of a file.
-pub fn walk_file(file: &syn::File, cx: &FileCx<'_>, rules: &[&dyn Rule], out: &mut Vec<Diagnostic>) {
-    let mut items = ItemWalker { cx, rules, out, self_ty: None };
+pub fn walk_file(
+    file: &syn::File,
+    cx: &FileCx<'_>,
+    rules: &[&dyn Rule],
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut items = ItemWalker {
+        cx,
+        rules,
+        out,
+        self_ty: None,
+    };
     items.visit_file(file);
 }
 
@@ -60,7 +70,11 @@ impl ItemWalker<'_, '_> {
                 body.bind_pat(&pt.pat, value);
             }
         }
-        let mut walker = Walker { body, rules: self.rules, out: self.out };
+        let mut walker = Walker {
+            body,
+            rules: self.rules,
+            out: self.out,
+        };
         walker.block(block);
         // nested items (fns inside fns, impls inside fns) are walked as items of their own
         let mut nested = NestedItems(self);
@@ -87,7 +101,9 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let saved = self.self_ty.replace(lower_type(&i.self_ty, self.cx.uses, None));
+        let saved = self
+            .self_ty
+            .replace(lower_type(&i.self_ty, self.cx.uses, None));
         for item in &i.items {
             match item {
                 syn::ImplItem::Fn(f) => self.walk_fn(&f.sig, &f.block),
@@ -126,7 +142,11 @@ impl ItemWalker<'_, '_> {
             async_stack: vec![false],
             loop_depth: 0,
         };
-        let mut walker = Walker { body, rules: self.rules, out: self.out };
+        let mut walker = Walker {
+            body,
+            rules: self.rules,
+            out: self.out,
+        };
         walker.expr(expr);
     }
 }
@@ -139,9 +159,29 @@ struct Walker<'a, 'b> {
 
 /// Macros whose arguments are comma-separated expressions (formatting, assertions, joins).
 const EXPR_MACROS: &[&str] = &[
-    "vec", "format", "print", "println", "eprint", "eprintln", "write", "writeln", "panic", "assert",
-    "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne", "dbg", "join",
-    "try_join", "format_args", "todo", "unimplemented", "unreachable", "matches",
+    "vec",
+    "format",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "dbg",
+    "join",
+    "try_join",
+    "format_args",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "matches",
 ];
 
 impl Walker<'_, '_> {
@@ -182,7 +222,12 @@ impl Walker<'_, '_> {
     }
 
     fn mac(&mut self, m: &syn::Macro) {
-        let name = m.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let name = m
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         if !EXPR_MACROS.contains(&name.as_str()) {
             return;
         }
@@ -335,12 +380,30 @@ impl<'a> Children<'a> {
 
 /// Methods that pass a `Result`/`Option` through unchanged for our purposes.
 const RESULT_ADAPTERS: &[&str] = &[
-    "map_err", "context", "with_context", "wrap_err", "wrap_err_with", "ok", "inspect_err", "inspect",
-    "change_context", "attach_printable", "into_future", "boxed", "in_current_span", "instrument",
+    "map_err",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+    "ok",
+    "inspect_err",
+    "inspect",
+    "change_context",
+    "attach_printable",
+    "into_future",
+    "boxed",
+    "in_current_span",
+    "instrument",
 ];
 
 /// Methods that unwrap a `Result`/`Option`.
-const UNWRAPPERS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "unwrap_unchecked", "unwrap_or_default"];
+const UNWRAPPERS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or_else",
+    "unwrap_unchecked",
+    "unwrap_or_default",
+];
 
 impl<'a> BodyCx<'a> {
     /// True inside an `async fn`, `async` block or async closure (the innermost body decides).
@@ -350,7 +413,11 @@ impl<'a> BodyCx<'a> {
 
     /// The binding visible under `name`, innermost first.
     pub fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.scopes.iter().rev().flat_map(|s| s.iter().rev()).find(|b| b.name == name)
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|b| b.name == name)
     }
 
     fn lower(&self, ty: &syn::Type) -> TypeRef {
@@ -361,7 +428,11 @@ impl<'a> BodyCx<'a> {
     pub fn bind_pat(&mut self, pat: &syn::Pat, value: Value) {
         match pat {
             syn::Pat::Ident(id) => {
-                let value = if id.by_ref.is_some() { value.borrowed() } else { value };
+                let value = if id.by_ref.is_some() {
+                    value.borrowed()
+                } else {
+                    value
+                };
                 if let Some((_, sub)) = &id.subpat {
                     self.bind_pat(sub, value.clone());
                 }
@@ -373,7 +444,12 @@ impl<'a> BodyCx<'a> {
                 self.bind_pat(&pt.pat, if d != Value::Unknown { d } else { value });
             }
             syn::Pat::TupleStruct(ts) => {
-                let name = ts.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                let name = ts
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
                 let inner = if matches!(name.as_str(), "Ok" | "Some") && ts.elems.len() == 1 {
                     value.unwrapped()
                 } else {
@@ -431,10 +507,23 @@ impl<'a> BodyCx<'a> {
             TypeClass::Holder(h, inner) if matches!(h.as_str(), "Lazy" | "LazyLock") => *inner,
             other => other,
         };
-        let evidence = || Evidence { text: why(), span: None };
+        let evidence = || Evidence {
+            text: why(),
+            span: None,
+        };
         match class {
-            TypeClass::Pool(krate) => Value::Pool { krate, evidence: evidence(), wrapped },
-            TypeClass::Guard(krate, kind) => Value::Guard { krate, kind, evidence: evidence(), wrapped, owned },
+            TypeClass::Pool(krate) => Value::Pool {
+                krate,
+                evidence: evidence(),
+                wrapped,
+            },
+            TypeClass::Guard(krate, kind) => Value::Guard {
+                krate,
+                kind,
+                evidence: evidence(),
+                wrapped,
+                owned,
+            },
             TypeClass::Struct(s) => Value::Struct(s),
             _ => Value::Unknown,
         }
@@ -442,19 +531,30 @@ impl<'a> BodyCx<'a> {
 
     /// The value a function returns, peeling `Result`/`Option` and `async`.
     fn value_of_return(&self, sig: &crate::index::FnSig, shown: &str) -> Value {
-        let Some(ret) = &sig.ret else { return Value::Unknown };
-        let mut wrapped = Wrapped { future: sig.is_async, fallible: false };
+        let Some(ret) = &sig.ret else {
+            return Value::Unknown;
+        };
+        let mut wrapped = Wrapped {
+            future: sig.is_async,
+            fallible: false,
+        };
         let mut ty = ret;
         if let TypeRef::Path { segments, args } = ret {
             let last = segments.last().map(String::as_str);
-            if matches!(last, Some("Result" | "Option")) || last.is_some_and(|l| l.ends_with("Result")) {
+            if matches!(last, Some("Result" | "Option"))
+                || last.is_some_and(|l| l.ends_with("Result"))
+            {
                 if let Some(first) = args.first() {
                     ty = first;
                     wrapped.fallible = true;
                 }
             }
         }
-        self.value_of_type(ty, || format!("is returned by `{shown}` (declared `-> {ret}`)"), wrapped)
+        self.value_of_type(
+            ty,
+            || format!("is returned by `{shown}` (declared `-> {ret}`)"),
+            wrapped,
+        )
     }
 
     /// Classifies an expression from the evidence.
@@ -481,7 +581,10 @@ impl<'a> BodyCx<'a> {
         }
         // weak evidence: a zero-argument `get()` that is awaited is a pool checkout
         if let syn::Expr::MethodCall(m) = &*a.base {
-            if m.method == "get" && m.args.is_empty() && self.classify(&m.receiver) == Value::Unknown {
+            if m.method == "get"
+                && m.args.is_empty()
+                && self.classify(&m.receiver) == Value::Unknown
+            {
                 let span = self.file.span(&*a.base);
                 return Value::Guard {
                     krate: None,
@@ -515,21 +618,35 @@ impl<'a> BodyCx<'a> {
                 };
             }
         }
-        let name = p.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let name = p
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         match self.file.index.static_type(&name) {
-            Some(t) => self.value_of_type(t, || format!("is a static declared as `{t}`"), Wrapped::NONE),
+            Some(t) => self.value_of_type(
+                t,
+                || format!("is a static declared as `{t}`"),
+                Wrapped::NONE,
+            ),
             None => Value::Unknown,
         }
     }
 
     fn classify_field(&self, f: &syn::ExprField) -> Value {
-        let Value::Struct(owner) = self.classify(&f.base) else { return Value::Unknown };
+        let Value::Struct(owner) = self.classify(&f.base) else {
+            return Value::Unknown;
+        };
         let field = match &f.member {
             syn::Member::Named(id) => id.to_string(),
             syn::Member::Unnamed(i) => i.index.to_string(),
         };
         match self.file.index.struct_field(&owner, &field) {
-            Some(t) => self.value_of_type(t, || format!("is field `{owner}.{field}`, declared as `{t}`"), Wrapped::NONE),
+            Some(t) => self.value_of_type(
+                t,
+                || format!("is field `{owner}.{field}`, declared as `{t}`"),
+                Wrapped::NONE,
+            ),
             None => Value::Unknown,
         }
     }
@@ -553,7 +670,10 @@ impl<'a> BodyCx<'a> {
             return v;
         }
         if let Value::Struct(owner) = &recv {
-            return self.crate_fn_value(self.file.index.methods(owner, &method), &format!("{owner}::{method}()"));
+            return self.crate_fn_value(
+                self.file.index.methods(owner, &method),
+                &format!("{owner}::{method}()"),
+            );
         }
         Value::Unknown
     }
@@ -566,9 +686,17 @@ impl<'a> BodyCx<'a> {
             Value::Unknown if receiver_says_pool(&m.receiver) => (None, false),
             _ => return None,
         };
-        let candidates = catalog.crates.iter().enumerate().filter(|(i, _)| pool_krate.is_none_or(|k| k == *i));
+        let candidates = catalog
+            .crates
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| pool_krate.is_none_or(|k| k == *i));
         for (i, api) in candidates {
-            let Some(acq) = api.acquire.iter().find(|a| a.method == method && a.args == m.args.len()) else {
+            let Some(acq) = api
+                .acquire
+                .iter()
+                .find(|a| a.method == method && a.args == m.args.len())
+            else {
                 continue;
             };
             // by name alone, a synchronous `get()` is too common to trust
@@ -576,12 +704,22 @@ impl<'a> BodyCx<'a> {
                 continue;
             }
             let span = self.file.span(m);
-            let text = format!("is taken from `{}` at line {}", self.file.text(m), self.file.line(span));
+            let text = format!(
+                "is taken from `{}` at line {}",
+                self.file.text(m),
+                self.file.line(span)
+            );
             return Some(Value::Guard {
                 krate: Some(i),
                 kind: acq.yields,
-                evidence: Evidence { text, span: Some(span) },
-                wrapped: Wrapped { future: acq.is_async, fallible: acq.returns != Returns::Value },
+                evidence: Evidence {
+                    text,
+                    span: Some(span),
+                },
+                wrapped: Wrapped {
+                    future: acq.is_async,
+                    fallible: acq.returns != Returns::Value,
+                },
                 owned: true,
             });
         }
@@ -589,13 +727,26 @@ impl<'a> BodyCx<'a> {
     }
 
     fn classify_call(&self, c: &syn::ExprCall) -> Value {
-        let syn::Expr::Path(p) = &*c.func else { return Value::Unknown };
+        let syn::Expr::Path(p) = &*c.func else {
+            return Value::Unknown;
+        };
         let path = lower_path(&p.path, self.file.uses, self.self_ty.as_ref());
-        let TypeRef::Path { segments, .. } = &path else { return Value::Unknown };
+        let TypeRef::Path { segments, .. } = &path else {
+            return Value::Unknown;
+        };
         let n = segments.len();
         let last = segments[n - 1].as_str();
         // `Box::new(x)`, `Arc::new(x)`: the value inside
-        if n >= 2 && last == "new" && self.file.catalog.std.wrappers.transparent.contains(&segments[n - 2]) {
+        if n >= 2
+            && last == "new"
+            && self
+                .file
+                .catalog
+                .std
+                .wrappers
+                .transparent
+                .contains(&segments[n - 2])
+        {
             return c.args.first().map_or(Value::Unknown, |a| self.classify(a));
         }
         if n == 1 {
@@ -603,7 +754,10 @@ impl<'a> BodyCx<'a> {
         }
         let owner = segments[n - 2].as_str();
         let owner = if owner == "Self" {
-            self.self_ty.as_ref().and_then(TypeRef::last).unwrap_or(owner)
+            self.self_ty
+                .as_ref()
+                .and_then(TypeRef::last)
+                .unwrap_or(owner)
         } else {
             owner
         };
@@ -611,12 +765,17 @@ impl<'a> BodyCx<'a> {
         if !methods.is_empty() {
             return self.crate_fn_value(methods, &format!("{owner}::{last}()"));
         }
-        self.crate_fn_value(self.file.index.free_fns(last), &format!("{}()", segments.join("::")))
+        self.crate_fn_value(
+            self.file.index.free_fns(last),
+            &format!("{}()", segments.join("::")),
+        )
     }
 
     fn crate_fn_value(&self, sigs: &[crate::index::FnSig], shown: &str) -> Value {
         let mut values = sigs.iter().map(|s| self.value_of_return(s, shown));
-        let Some(first) = values.next() else { return Value::Unknown };
+        let Some(first) = values.next() else {
+            return Value::Unknown;
+        };
         if values.all(|v| v == first) {
             first
         } else {
@@ -642,9 +801,12 @@ fn receiver_says_pool(e: &syn::Expr) -> bool {
         n.to_ascii_lowercase().split('_').any(|part| {
             part == "pool"
                 || (part.ends_with("pool")
-                    && ["db", "pg", "conn", "sql", "redis", "mysql", "sqlite", "mongo", "database", "postgres"]
-                        .iter()
-                        .any(|p| part.starts_with(p)))
+                    && [
+                        "db", "pg", "conn", "sql", "redis", "mysql", "sqlite", "mongo", "database",
+                        "postgres",
+                    ]
+                    .iter()
+                    .any(|p| part.starts_with(p)))
         })
     })
 }
@@ -653,7 +815,9 @@ impl BodyCx<'_> {
     /// The path of a call's function, expanded through the file's imports (`forget(x)` after
     /// `use std::mem::forget;` is `std::mem::forget`).
     pub fn call_path(&self, call: &syn::ExprCall) -> Option<Vec<String>> {
-        let syn::Expr::Path(p) = &*call.func else { return None };
+        let syn::Expr::Path(p) = &*call.func else {
+            return None;
+        };
         match lower_path(&p.path, self.file.uses, self.self_ty.as_ref()) {
             TypeRef::Path { segments, .. } => Some(segments),
             _ => None,

@@ -31,7 +31,11 @@ impl FileCx<'_> {
     /// Byte span of a syntax node.
     pub fn span(&self, node: &impl Spanned) -> Span {
         let r = node.span().byte_range();
-        Span { file: self.id, start: r.start, end: r.end.max(r.start) }
+        Span {
+            file: self.id,
+            start: r.start,
+            end: r.end.max(r.start),
+        }
     }
 
     /// Source text of a syntax node, shortened to its first line.

@@ -78,8 +78,10 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
                 groups.entry(*owner).or_default().push(facts);
             }
         }
-        let indexes: HashMap<Option<usize>, CrateIndex> =
-            groups.into_par_iter().map(|(k, files)| (k, CrateIndex::build(files))).collect();
+        let indexes: HashMap<Option<usize>, CrateIndex> = groups
+            .into_par_iter()
+            .map(|(k, files)| (k, CrateIndex::build(files)))
+            .collect();
         let empty = CrateIndex::default();
 
         // pass 2: analyse
@@ -102,19 +104,30 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
         let mut sources = SourceMap::default();
         let mut files_scanned = 0;
         for (file, p) in found.into_iter().zip(parsed) {
-            let analysed = p.analysed();
-            files_scanned += usize::from(analysed);
-            sources.add(p.source.unwrap_or_else(|| SourceFile::new(file.path, file.name, String::new())));
+            files_scanned += 1;
+            sources.add(
+                p.source
+                    .unwrap_or_else(|| SourceFile::new(file.path, file.name, String::new())),
+            );
         }
         let mut diagnostics: Vec<Diagnostic> = diagnostics.into_iter().flatten().collect();
         for problem in problems {
             let name = problem.path.to_string_lossy().into_owned();
             let id = sources.add(SourceFile::new(problem.path, name, String::new()));
-            diagnostics.push(parse_error(id, 0, &format!("cannot read: {}", problem.message)));
+            diagnostics.push(parse_error(
+                id,
+                0,
+                &format!("cannot read: {}", problem.message),
+            ));
         }
         let enabled: Vec<&str> = opts.rules.iter().map(|r| r.info().id).collect();
         diagnostics.retain(|d| enabled.contains(&d.rule));
-        let mut report = Report { sources, diagnostics, files_scanned, suppressed: 0 };
+        let mut report = Report {
+            sources,
+            diagnostics,
+            files_scanned,
+            suppressed: 0,
+        };
         report.sort();
         Ok(report)
     })
@@ -131,12 +144,12 @@ struct FirstPass {
 }
 
 impl FirstPass {
-    fn analysed(&self) -> bool {
-        self.facts.is_some() || self.problem.is_some()
-    }
-
     fn problem(offset: usize, message: String) -> FirstPass {
-        FirstPass { source: None, facts: None, problem: Some((offset, message)) }
+        FirstPass {
+            source: None,
+            facts: None,
+            problem: Some((offset, message)),
+        }
     }
 }
 
@@ -155,14 +168,31 @@ fn first_pass(
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            return FirstPass::problem(at, format!("not valid UTF-8 (invalid byte at offset {at})"));
+            // the valid prefix is kept so the position can be shown as line and column
+            let prefix = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+            return FirstPass {
+                source: Some(SourceFile::new(
+                    file.path.clone(),
+                    file.name.clone(),
+                    prefix,
+                )),
+                facts: None,
+                problem: Some((at, format!("not valid UTF-8 (invalid byte at offset {at})"))),
+            };
         }
     };
     if !parse_all && !prefilter.matches(&text) {
-        return FirstPass { source: None, facts: None, problem: None };
+        return FirstPass {
+            source: None,
+            facts: None,
+            problem: None,
+        };
     }
     if let Some(at) = too_deep(&text) {
-        return FirstPass::problem(at, format!("nesting deeper than {MAX_NESTING} levels; not analysed"));
+        return FirstPass::problem(
+            at,
+            format!("nesting deeper than {MAX_NESTING} levels; not analysed"),
+        );
     }
     let outcome = guarded(|| match syn::parse_file(&text) {
         Ok(file) => Ok(FileFacts::extract(&file, catalog)),
@@ -170,9 +200,21 @@ fn first_pass(
     });
     let source = Some(SourceFile::new(file.path.clone(), file.name.clone(), text));
     match outcome {
-        Ok(Ok(facts)) => FirstPass { source, facts: Some(facts), problem: None },
-        Ok(Err((offset, message))) => FirstPass { source, facts: None, problem: Some((offset, message)) },
-        Err(panic) => FirstPass { source, facts: None, problem: Some((0, panic)) },
+        Ok(Ok(facts)) => FirstPass {
+            source,
+            facts: Some(facts),
+            problem: None,
+        },
+        Ok(Err((offset, message))) => FirstPass {
+            source,
+            facts: None,
+            problem: Some((offset, message)),
+        },
+        Err(panic) => FirstPass {
+            source,
+            facts: None,
+            problem: Some((0, panic)),
+        },
     }
 }
 
@@ -185,10 +227,21 @@ fn second_pass(
     catalog: &Catalog,
 ) -> Vec<Diagnostic> {
     let outcome = guarded(|| {
-        let Ok(file) = syn::parse_file(&source.text) else { return Vec::new() };
+        let Ok(file) = syn::parse_file(&source.text) else {
+            return Vec::new();
+        };
         let uses = file_uses(&file, catalog);
         let own = CrateIndex::build([facts]);
-        let cx = FileCx { id, source, catalog, index: IndexView { file: &own, krate: index }, uses: &uses };
+        let cx = FileCx {
+            id,
+            source,
+            catalog,
+            index: IndexView {
+                file: &own,
+                krate: index,
+            },
+            uses: &uses,
+        };
         analysis::analyze_file(&file, &cx, rules)
     });
     outcome.unwrap_or_else(|message| vec![parse_error(id, 0, &message)])
@@ -239,8 +292,17 @@ fn too_deep(text: &str) -> Option<usize> {
 }
 
 fn parse_error(file: usize, offset: usize, message: &str) -> Diagnostic {
-    let span = Span { file, start: offset, end: offset };
-    Diagnostic::new(rules::PARSE_ERROR, Severity::Warning, span, message.to_owned())
+    let span = Span {
+        file,
+        start: offset,
+        end: offset,
+    };
+    Diagnostic::new(
+        rules::PARSE_ERROR,
+        Severity::Warning,
+        span,
+        message.to_owned(),
+    )
 }
 
 /// A cheap substring test: files of packages that cannot reach a pool crate are parsed only if
@@ -252,9 +314,24 @@ impl Prefilter {
         let ambiguous = &catalog.std.wrappers.ambiguous_names;
         let mut needles: Vec<String> = Vec::new();
         for c in &catalog.crates {
-            needles.extend(c.paths.iter().map(|p| p.split("::").next().unwrap_or(p).to_owned()));
-            needles.extend(c.pool_types.iter().filter(|n| !ambiguous.contains(n)).cloned());
-            needles.extend(c.guard_types.iter().map(|g| &g.name).filter(|n| !ambiguous.contains(n)).cloned());
+            needles.extend(
+                c.paths
+                    .iter()
+                    .map(|p| p.split("::").next().unwrap_or(p).to_owned()),
+            );
+            needles.extend(
+                c.pool_types
+                    .iter()
+                    .filter(|n| !ambiguous.contains(n))
+                    .cloned(),
+            );
+            needles.extend(
+                c.guard_types
+                    .iter()
+                    .map(|g| &g.name)
+                    .filter(|n| !ambiguous.contains(n))
+                    .cloned(),
+            );
         }
         needles.sort();
         needles.dedup();

@@ -54,8 +54,15 @@ impl FileFacts {
             .collect();
         crate_refs.sort_unstable();
         crate_refs.dedup();
-        let mut facts = FileFacts { uses, crate_refs, ..FileFacts::default() };
-        let mut v = Extractor { facts: &mut facts, self_ty: None };
+        let mut facts = FileFacts {
+            uses,
+            crate_refs,
+            ..FileFacts::default()
+        };
+        let mut v = Extractor {
+            facts: &mut facts,
+            self_ty: None,
+        };
         syn::visit::Visit::visit_file(&mut v, file);
         facts
     }
@@ -89,7 +96,10 @@ impl Extractor<'_> {
         };
         FnSig {
             name: sig.ident.to_string(),
-            owner: self.self_ty.as_ref().and_then(|t| t.last().map(str::to_owned)),
+            owner: self
+                .self_ty
+                .as_ref()
+                .and_then(|t| t.last().map(str::to_owned)),
             params,
             ret,
             is_async: sig.asyncness.is_some(),
@@ -108,7 +118,14 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
             .fields
             .iter()
             .enumerate()
-            .map(|(n, f)| (f.ident.as_ref().map_or_else(|| n.to_string(), |id| id.to_string()), self.lower(&f.ty)))
+            .map(|(n, f)| {
+                (
+                    f.ident
+                        .as_ref()
+                        .map_or_else(|| n.to_string(), |id| id.to_string()),
+                    self.lower(&f.ty),
+                )
+            })
             .collect();
         self.facts.structs.push((i.ident.to_string(), fields));
     }
@@ -223,10 +240,16 @@ impl CrateIndex {
             }
             for sig in &f.fns {
                 match &sig.owner {
-                    Some(owner) => {
-                        ix.methods.entry((owner.clone(), sig.name.clone())).or_default().push(sig.clone())
-                    }
-                    None => ix.free_fns.entry(sig.name.clone()).or_default().push(sig.clone()),
+                    Some(owner) => ix
+                        .methods
+                        .entry((owner.clone(), sig.name.clone()))
+                        .or_default()
+                        .push(sig.clone()),
+                    None => ix
+                        .free_fns
+                        .entry(sig.name.clone())
+                        .or_default()
+                        .push(sig.clone()),
                 }
             }
             ix.used_crates.extend(f.crate_refs.iter().copied());
@@ -252,7 +275,10 @@ pub struct IndexView<'a> {
 
 impl<'a> IndexView<'a> {
     fn alias(&self, name: &str) -> Option<&'a Def<TypeRef>> {
-        self.file.aliases.get(name).or_else(|| self.krate.aliases.get(name))
+        self.file
+            .aliases
+            .get(name)
+            .or_else(|| self.krate.aliases.get(name))
     }
 
     fn has_struct(&self, name: &str) -> bool {
@@ -270,18 +296,27 @@ impl<'a> IndexView<'a> {
         }
         let TypeRef::Path { segments, args } = ty else {
             return match ty {
-                TypeRef::Ref(inner) => TypeClass::Ref(Box::new(self.classify_depth(inner, catalog, depth + 1))),
+                TypeRef::Ref(inner) => {
+                    TypeClass::Ref(Box::new(self.classify_depth(inner, catalog, depth + 1)))
+                }
                 _ => TypeClass::Unknown,
             };
         };
-        let Some(name) = segments.last() else { return TypeClass::Unknown };
-        let local = segments.len() == 1 || matches!(segments[0].as_str(), "crate" | "self" | "super");
+        let Some(name) = segments.last() else {
+            return TypeClass::Unknown;
+        };
+        let local =
+            segments.len() == 1 || matches!(segments[0].as_str(), "crate" | "self" | "super");
         let wrappers = &catalog.std.wrappers;
         if wrappers.transparent.contains(name) {
-            return args.first().map_or(TypeClass::Unknown, |a| self.classify_depth(a, catalog, depth + 1));
+            return args.first().map_or(TypeClass::Unknown, |a| {
+                self.classify_depth(a, catalog, depth + 1)
+            });
         }
         if wrappers.holders.contains(name) {
-            let inner = args.last().map_or(TypeClass::Unknown, |a| self.classify_depth(a, catalog, depth + 1));
+            let inner = args.last().map_or(TypeClass::Unknown, |a| {
+                self.classify_depth(a, catalog, depth + 1)
+            });
             return match inner {
                 TypeClass::Unknown => TypeClass::Unknown,
                 inner => TypeClass::Holder(name.clone(), Box::new(inner)),
@@ -312,7 +347,12 @@ impl<'a> IndexView<'a> {
 
     /// Fields of a crate-local struct.
     pub fn struct_field(&self, name: &str, field: &str) -> Option<&'a TypeRef> {
-        match self.file.structs.get(name).or_else(|| self.krate.structs.get(name))? {
+        match self
+            .file
+            .structs
+            .get(name)
+            .or_else(|| self.krate.structs.get(name))?
+        {
             Def::One(fields) => fields.iter().find(|(f, _)| f == field).map(|(_, t)| t),
             Def::Ambiguous => None,
         }
@@ -320,7 +360,12 @@ impl<'a> IndexView<'a> {
 
     /// Declared type of a crate `static`/`const`.
     pub fn static_type(&self, name: &str) -> Option<&'a TypeRef> {
-        match self.file.statics.get(name).or_else(|| self.krate.statics.get(name))? {
+        match self
+            .file
+            .statics
+            .get(name)
+            .or_else(|| self.krate.statics.get(name))?
+        {
             Def::One(t) => Some(t),
             Def::Ambiguous => None,
         }
@@ -346,14 +391,22 @@ impl<'a> IndexView<'a> {
             file
         }
     }
-
 }
 
 /// The class a catalogue type name has among `crates`, when they agree.
 fn catalogue_class(catalog: &Catalog, name: &str, crates: &[usize]) -> TypeClass {
-    let pools: Vec<usize> = catalog.pools_named(name).iter().copied().filter(|c| crates.contains(c)).collect();
-    let guards: Vec<(usize, GuardKind)> =
-        catalog.guards_named(name).iter().copied().filter(|(c, _)| crates.contains(c)).collect();
+    let pools: Vec<usize> = catalog
+        .pools_named(name)
+        .iter()
+        .copied()
+        .filter(|c| crates.contains(c))
+        .collect();
+    let guards: Vec<(usize, GuardKind)> = catalog
+        .guards_named(name)
+        .iter()
+        .copied()
+        .filter(|(c, _)| crates.contains(c))
+        .collect();
     match (pools.as_slice(), guards.as_slice()) {
         ([], []) => TypeClass::Unknown,
         (ps, []) => TypeClass::Pool(if ps.len() == 1 { Some(ps[0]) } else { None }),
@@ -372,7 +425,10 @@ pub fn file_uses(file: &syn::File, catalog: &Catalog) -> UseMap {
     for glob in &globs {
         for krate in catalog.crates_for_path(glob) {
             let api = &catalog.crates[krate];
-            let names = api.pool_types.iter().chain(api.guard_types.iter().map(|g| &g.name));
+            let names = api
+                .pool_types
+                .iter()
+                .chain(api.guard_types.iter().map(|g| &g.name));
             for name in names {
                 if !uses.names.contains_key(name) {
                     let mut full = glob.clone();

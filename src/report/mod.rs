@@ -59,7 +59,12 @@ impl Report {
         let f = self.sources.get(span.file);
         let (line, column) = f.line_col(span.start);
         let (end_line, end_column) = f.line_col(span.end);
-        Position { line, column, end_line, end_column }
+        Position {
+            line,
+            column,
+            end_line,
+            end_column,
+        }
     }
 
     /// The displayed path of a span's file.
@@ -69,7 +74,10 @@ impl Report {
 
     /// Number of diagnostics at a severity.
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 
     /// Number of distinct files with a diagnostic.
@@ -110,7 +118,16 @@ pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write)
 fn short(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for d in &report.diagnostics {
         let p = report.position(d.span);
-        writeln!(out, "{}:{}:{}: {}[{}]: {}", report.file_name(d.span), p.line, p.column, d.severity, d.rule, d.message)?;
+        writeln!(
+            out,
+            "{}:{}:{}: {}[{}]: {}",
+            report.file_name(d.span),
+            p.line,
+            p.column,
+            d.severity,
+            d.rule,
+            d.message
+        )?;
     }
     Ok(())
 }

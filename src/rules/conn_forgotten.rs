@@ -73,7 +73,9 @@ enum Hazard {
 }
 
 fn check_hazard_call(cx: &BodyCx<'_>, call: &syn::ExprCall, out: &mut Vec<Diagnostic>) {
-    let Some(path) = cx.call_path(call) else { return };
+    let Some(path) = cx.call_path(call) else {
+        return;
+    };
     let hazards = &cx.file.catalog.std.hazards;
     let matches = |list: &[String]| list.iter().any(|h| path_ends_with(&path, h));
     let hazard = if matches(&hazards.forget) {
@@ -87,7 +89,9 @@ fn check_hazard_call(cx: &BodyCx<'_>, call: &syn::ExprCall, out: &mut Vec<Diagno
     };
     let Some(arg) = call.args.first() else { return };
     let value = cx.classify(arg);
-    let Some((_, kind, evidence)) = value.as_owned_guard() else { return };
+    let Some((_, kind, evidence)) = value.as_owned_guard() else {
+        return;
+    };
     let shown_call = path_suffix(&path, 2);
     let guard = cx.file.text(unboxed(cx, arg));
     let what = kind_noun(kind);
@@ -112,12 +116,21 @@ fn check_escape_method(cx: &BodyCx<'_>, m: &syn::ExprMethodCall, out: &mut Vec<D
     let method = m.method.to_string();
     let catalog = cx.file.catalog;
     let value = cx.classify(&m.receiver);
-    let Some((krate, kind, evidence)) = value.as_owned_guard() else { return };
-    let leaks = catalog.crates.iter().enumerate().filter(|(i, _)| krate.is_none_or(|k| k == *i)).any(|(_, c)| {
-        c.escape
-            .iter()
-            .any(|e| e.name == method && e.style == EscapeStyle::Method && e.effect == EscapeEffect::Leaked)
-    });
+    let Some((krate, kind, evidence)) = value.as_owned_guard() else {
+        return;
+    };
+    let leaks = catalog
+        .crates
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| krate.is_none_or(|k| k == *i))
+        .any(|(_, c)| {
+            c.escape.iter().any(|e| {
+                e.name == method
+                    && e.style == EscapeStyle::Method
+                    && e.effect == EscapeEffect::Leaked
+            })
+        });
     if !leaks || !m.args.is_empty() {
         return;
     }
@@ -139,7 +152,13 @@ fn diagnostic(
     evidence: &Evidence,
 ) -> Diagnostic {
     let span = cx.file.span(node);
-    let mut d = Diagnostic::new(CONN_FORGOTTEN.id, CONN_FORGOTTEN.default_severity, span, message).with_help(help);
+    let mut d = Diagnostic::new(
+        CONN_FORGOTTEN.id,
+        CONN_FORGOTTEN.default_severity,
+        span,
+        message,
+    )
+    .with_help(help);
     match evidence.span {
         Some(at) => d = d.with_label(at, format!("`{guard}` {}", evidence.text)),
         None => d.message = format!("{} (`{guard}` {})", d.message, evidence.text),
@@ -171,7 +190,11 @@ fn path_ends_with(path: &[String], suffix: &str) -> bool {
     let want: Vec<&str> = suffix.split("::").collect();
     // an imported function (`use std::mem::forget; forget(x)`) expands to its full path; a bare
     // local `forget` does not, so a one-segment path matches nothing
-    path.len() >= want.len() && path[path.len() - want.len()..].iter().zip(&want).all(|(a, b)| a == b)
+    path.len() >= want.len()
+        && path[path.len() - want.len()..]
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a == b)
 }
 
 fn path_suffix(path: &[String], n: usize) -> String {

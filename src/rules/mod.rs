@@ -73,10 +73,19 @@ mod tests {
     fn every_rule_documents_the_fixed_sections() {
         for r in ALL {
             let info = r.info();
-            for section in ["### What it flags", "### Why it drains a pool", "### Example", "### Use instead"] {
+            for section in [
+                "### What it flags",
+                "### Why it drains a pool",
+                "### Example",
+                "### Use instead",
+            ] {
                 assert!(info.docs.contains(section), "{} lacks `{section}`", info.id);
             }
-            assert!(!info.summary.ends_with('.'), "{}: summary ends with a period", info.id);
+            assert!(
+                !info.summary.ends_with('.'),
+                "{}: summary ends with a period",
+                info.id
+            );
         }
     }
 }

@@ -1,0 +1,286 @@
+//! End-to-end tests of the built binaries: formats, exit codes, bad input, file lists and
+//! `cargo poolcheck`.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn poolcheck() -> Command {
+    let mut cmd = Command::cargo_bin("poolcheck").unwrap();
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = poolcheck().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+const SAMPLE: &str = "tests/data/sample";
+
+#[test]
+fn human_output_renders_snippets_and_a_summary() {
+    let (code, out, _) = run(&["check", SAMPLE, "--color", "never"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("human", out);
+}
+
+#[test]
+fn short_output_is_one_line_per_finding() {
+    let (code, out, _) = run(&["check", SAMPLE, "--format", "short"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("short", out);
+}
+
+#[test]
+fn json_output_follows_the_contract() {
+    let (code, out, _) = run(&["check", SAMPLE, "--format", "json"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["summary"]["files_scanned"], 2);
+    assert_eq!(doc["summary"]["errors"], 2);
+    assert_eq!(doc["summary"]["warnings"], 1);
+    for d in doc["diagnostics"].as_array().unwrap() {
+        for key in [
+            "rule",
+            "severity",
+            "message",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "labels",
+        ] {
+            assert!(d.get(key).is_some(), "diagnostic lacks `{key}`: {d}");
+        }
+    }
+    insta::assert_snapshot!("json", out);
+}
+
+#[test]
+fn sarif_output_validates_against_the_2_1_0_schema() {
+    let (code, out, _) = run(&["check", SAMPLE, "--format", "sarif"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/sarif-schema-2.1.0.json").unwrap())
+            .unwrap();
+    let validator = jsonschema::draft7::new(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF does not validate:\n{}",
+        errors.join("\n")
+    );
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert!(results
+        .iter()
+        .all(|r| r["partialFingerprints"]["poolcheck/v1"].is_string()));
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules
+        .iter()
+        .any(|r| r["id"] == "conn-forgotten" && r["defaultConfiguration"]["level"] == "error"));
+    insta::assert_snapshot!("sarif", out);
+}
+
+#[test]
+fn github_output_is_workflow_commands() {
+    let (code, out, _) = run(&["check", SAMPLE, "--format", "github"]);
+    assert_eq!(code, 1);
+    assert!(out
+        .lines()
+        .all(|l| l.starts_with("::error file=") || l.starts_with("::warning file=")));
+    insta::assert_snapshot!("github", out);
+}
+
+#[test]
+fn several_formats_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("out.json");
+    let arg = format!("json={}", json.display());
+    let (code, out, _) = run(&["check", SAMPLE, "--format", &arg, "--format", "short"]);
+    assert_eq!(code, 1);
+    assert_eq!(out.lines().count(), 3, "short output on stdout:\n{out}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn output_is_identical_across_job_counts() {
+    let (_, one, _) = run(&["check", "fixtures", "--format", "json", "--jobs", "1"]);
+    let (_, two, _) = run(&["check", "fixtures", "--format", "json", "--jobs", "2"]);
+    assert_eq!(one, two);
+    assert!(one.contains("conn-forgotten"));
+}
+
+#[test]
+fn exit_status_follows_severity_and_deny() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ok.rs"),
+        "use sqlx::PgPool;\nfn f(_p: &PgPool) {}\n",
+    )
+    .unwrap();
+    let clean = dir.path().to_str().unwrap();
+    assert_eq!(run(&["check", clean]).0, 0);
+
+    let warn_only = format!("{SAMPLE}/broken.rs");
+    assert_eq!(run(&["check", &warn_only]).0, 0, "warnings alone pass");
+    assert_eq!(run(&["check", &warn_only, "--deny", "warnings"]).0, 1);
+    assert_eq!(run(&["check", SAMPLE]).0, 1, "errors fail");
+    assert_eq!(run(&["check", SAMPLE, "--ignore", "conn-forgotten"]).0, 0);
+    assert_eq!(
+        run(&[
+            "check",
+            SAMPLE,
+            "--select",
+            "parse-error",
+            "--deny",
+            "warnings"
+        ])
+        .0,
+        1
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line() {
+    for args in [
+        vec!["check", "does/not/exist"],
+        vec!["check", SAMPLE, "--select", "no-such-rule"],
+        vec!["check", SAMPLE, "--format", "xml"],
+        vec!["explain", "no-such-rule"],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(out.is_empty(), "{args:?} printed to stdout: {out}");
+        assert!(!err.trim().is_empty(), "{args:?} printed no error");
+    }
+    let (_, _, err) = run(&["check", "does/not/exist"]);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("does/not/exist"));
+}
+
+#[test]
+fn bad_files_are_reported_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("latin1.rs"),
+        b"use sqlx::PgPool; // caf\xe9\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("big.rs"),
+        format!("use sqlx::PgPool;\n{}", "// padding\n".repeat(200)),
+    )
+    .unwrap();
+    std::fs::copy(
+        format!("{SAMPLE}/sessions.rs"),
+        dir.path().join("sessions.rs"),
+    )
+    .unwrap();
+    let root = dir.path().to_str().unwrap();
+    let (code, out, _) = run(&[
+        "check",
+        root,
+        "--format",
+        "short",
+        "--max-file-size",
+        "1000",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("latin1.rs:1:25: warning[parse-error]: not valid UTF-8"),
+        "{out}"
+    );
+    assert!(
+        out.contains("big.rs:1:1: warning[parse-error]: file is"),
+        "{out}"
+    );
+    assert_eq!(out.matches("[conn-forgotten]").count(), 2, "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_unreadable_files_do_not_stop_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    std::os::unix::fs::symlink(dir.path(), sub.join("loop")).unwrap();
+    std::fs::copy(format!("{SAMPLE}/sessions.rs"), sub.join("sessions.rs")).unwrap();
+    let (code, out, _) = run(&["check", dir.path().to_str().unwrap(), "--format", "short"]);
+    assert_eq!(code, 1);
+    assert_eq!(out.matches("[conn-forgotten]").count(), 2, "{out}");
+}
+
+#[test]
+fn a_file_list_is_scanned_as_given() {
+    // pre-commit passes the changed files; only those are scanned
+    let (code, out, _) = run(&[
+        "check",
+        &format!("{SAMPLE}/sessions.rs"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["summary"]["files_scanned"], 1);
+}
+
+#[test]
+fn rules_and_explain_document_every_rule() {
+    let (code, out, _) = run(&["rules"]);
+    assert_eq!(code, 0);
+    for r in poolcheck::rules::ALL {
+        assert!(out.contains(r.info().id), "{out}");
+        let (code, doc, _) = run(&["explain", r.info().id]);
+        assert_eq!(code, 0);
+        assert!(doc.contains("### Why it drains a pool"), "{doc}");
+    }
+}
+
+#[test]
+fn cargo_poolcheck_scans_the_workspace_members() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("tests/data/workspace"), dir.path());
+    let out = Command::cargo_bin("cargo-poolcheck")
+        .unwrap()
+        .args(["poolcheck", "--format", "short"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // the alias `Db` is defined in another file of the crate: the index resolves it
+    assert_eq!(stdout.trim(), "api/src/db.rs:5:5: error[conn-forgotten]: pooled connection `conn` is forgotten: `mem::forget` skips its `Drop`, so its pool slot never returns");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}

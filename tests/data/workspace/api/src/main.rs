@@ -1,0 +1,6 @@
+mod db;
+
+fn main() {}
+mod types {
+    pub type Db = sqlx::PgPool;
+}
