@@ -43,6 +43,16 @@ pub enum GuardKind {
     Transaction,
 }
 
+impl GuardKind {
+    /// How messages name a guard of this kind.
+    pub fn noun(self) -> &'static str {
+        match self {
+            GuardKind::Connection => "pooled connection",
+            GuardKind::Transaction => "transaction",
+        }
+    }
+}
+
 /// How an acquisition call wraps its guard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -228,6 +238,9 @@ pub struct CrateApi {
     /// `Type::function` or `module::function` paths that open an unpooled connection.
     #[serde(default)]
     pub raw_connect: Vec<String>,
+    /// Calls returning a `(client, connection)` pair whose connection half must be polled.
+    #[serde(default)]
+    pub connection_pairs: Vec<String>,
     /// Pool settings.
     #[serde(default)]
     pub setting: Vec<Setting>,
@@ -257,6 +270,62 @@ pub struct Wrappers {
     pub ambiguous_names: Vec<String>,
 }
 
+/// How guards flow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardFlow {
+    /// Methods that take the guard by value.
+    pub consuming_methods: Vec<String>,
+    /// Methods whose result is the guard's own work.
+    pub derived_methods: Vec<String>,
+    /// Functions that drop their argument.
+    pub drop: Vec<String>,
+}
+
+/// What a task waits on besides plain awaits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waits {
+    /// Macros that wait like `.await`.
+    pub join_macros: Vec<String>,
+    /// Calls that block a thread (path suffixes).
+    pub sync_calls: Vec<String>,
+    /// Blocking client types (path suffixes).
+    pub blocking_clients: Vec<String>,
+    /// Their blocking methods.
+    pub blocking_client_methods: Vec<String>,
+    /// Calls whose closure arguments run off the async task.
+    pub offload: Vec<String>,
+}
+
+/// Where values become shared for the program's life.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedState {
+    /// Constructors whose argument becomes shared state.
+    pub shared_constructors: Vec<String>,
+    /// Methods whose argument becomes shared state.
+    pub shared_methods: Vec<String>,
+    /// Once-cell methods that store for good.
+    pub once_setters: Vec<String>,
+    /// Constructors that wrap their argument.
+    pub holders_new: Vec<String>,
+    /// Lazy statics' constructors.
+    pub lazy_constructors: Vec<String>,
+}
+
+/// Combinators that keep everything they are given.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accumulate {
+    /// Future joins (`join_all`).
+    pub joins: Vec<String>,
+    /// Iterator collectors (`collect`).
+    pub collectors: Vec<String>,
+    /// Collection inserts (`push`, `insert`).
+    pub sinks: Vec<String>,
+}
+
 /// The shared, crate-independent part of the catalogue.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -265,6 +334,14 @@ pub struct StdApi {
     pub hazards: Hazards,
     /// Wrapper types.
     pub wrappers: Wrappers,
+    /// How guards flow.
+    pub guards: GuardFlow,
+    /// Waiting calls.
+    pub waits: Waits,
+    /// Shared state.
+    pub state: SharedState,
+    /// Accumulating combinators.
+    pub accumulate: Accumulate,
 }
 
 /// The whole loaded catalogue.
@@ -365,6 +442,21 @@ impl Catalog {
     pub fn pools_named(&self, name: &str) -> &[usize] {
         self.pool_by_name.get(name).map_or(&[], Vec::as_slice)
     }
+}
+
+/// True when `path` ends with the `::`-separated segments of `suffix`.
+pub fn path_ends_with(path: &[String], suffix: &str) -> bool {
+    let want: Vec<&str> = suffix.split("::").collect();
+    path.len() >= want.len()
+        && path[path.len() - want.len()..]
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a == b)
+}
+
+/// True when `path` ends with any of `suffixes`.
+pub fn path_ends_with_any(path: &[String], suffixes: &[String]) -> bool {
+    suffixes.iter().any(|s| path_ends_with(path, s))
 }
 
 /// True when `segments` begins with the `::`-separated `prefix`.

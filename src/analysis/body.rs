@@ -1,12 +1,22 @@
-//! The body walker: scoped bindings, expression classification and rule hooks.
+//! The body walker: scoped bindings, guard liveness, expression classification and rule hooks.
+//!
+//! Every function body is walked once, in evaluation order. Guards (owned pooled connections and
+//! transactions) are tracked from their binding until they are moved, dropped or go out of
+//! scope; branches are walked from the same state and merged (a guard is live after an `if`
+//! when it is live at the end of any branch that does not diverge), and loops merge their
+//! entry, body-end and `break` states. Closures and `async` blocks are frames of their own: a
+//! guard moved into one is tracked inside it. Rules see the state through [`BodyCx`] at each
+//! expression, each wait (`.await`, `join!`, a blocking call in sync code), each normal exit
+//! and each `static` initialiser.
 
-use super::value::{Evidence, Value, Wrapped};
+use super::value::{Evidence, Stored, Value, Wrapped};
 use super::FileCx;
-use crate::catalog::{GuardKind, Returns};
+use crate::catalog::{path_ends_with, path_ends_with_any, GuardKind, Returns};
 use crate::index::types::{lower_path, lower_type, TypeRef};
 use crate::index::TypeClass;
 use crate::report::Diagnostic;
 use crate::rules::Rule;
+use crate::source::Span;
 use syn::punctuated::Punctuated;
 use syn::visit::Visit;
 
@@ -17,6 +27,65 @@ pub struct Binding {
     pub name: String,
     /// What it holds.
     pub value: Value,
+    /// The tracked guard this binding owns.
+    pub owns: Option<usize>,
+    /// Tracked guards whose own work this binding is (a transaction or statement made from it).
+    pub families: Vec<usize>,
+    /// Loops enclosing the binding within its frame.
+    pub loop_depth: usize,
+}
+
+/// A guard followed through a function.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    /// The binding's name.
+    pub name: String,
+    /// Connection or transaction.
+    pub kind: GuardKind,
+    /// Catalogue crate, when known.
+    pub krate: Option<usize>,
+    /// Why it is a guard.
+    pub evidence: Evidence,
+    /// Where it was taken (the acquisition, or the binding).
+    pub acquired: Span,
+    /// The pool it came from, as written (`state.db`), when it was acquired here.
+    pub pool: Option<String>,
+    /// True when it came from a `begin()`-style acquisition in this function.
+    pub from_begin: bool,
+    /// The frame (function, closure, async block) it lives in.
+    pub frame: usize,
+    /// Its last mention so far.
+    pub last_use: Option<Span>,
+}
+
+/// Something the task waits on.
+pub struct Wait<'e> {
+    /// The whole waiting expression (the `.await` expression, the macro, the blocking call).
+    pub span: Span,
+    /// What is waited on.
+    pub exprs: Vec<&'e syn::Expr>,
+    /// How it is written, for messages: `.await`, `join!`, `thread::sleep`.
+    pub how: &'static str,
+}
+
+/// Kind of frame: bodies whose exits and awaits are their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FrameKind {
+    Function,
+    Closure,
+    AsyncBlock,
+}
+
+#[derive(Debug)]
+struct Frame {
+    kind: FrameKind,
+    is_async: bool,
+    loop_depth: usize,
+}
+
+#[derive(Debug)]
+struct Scope {
+    bindings: Vec<Binding>,
 }
 
 /// The walker's state during one function, as rules see it.
@@ -24,14 +93,19 @@ pub struct BodyCx<'a> {
     /// The file.
     pub file: &'a FileCx<'a>,
     self_ty: Option<TypeRef>,
-    scopes: Vec<Vec<Binding>>,
-    /// Nesting of `async` fn bodies, blocks and closures (innermost last; `true` when async).
-    async_stack: Vec<bool>,
-    /// Number of enclosing loops.
-    pub loop_depth: usize,
+    scopes: Vec<Scope>,
+    frames: Vec<Frame>,
+    tracked: Vec<Tracked>,
+    alive: Vec<bool>,
+    /// `break` states of the enclosing loops of the current frame.
+    breaks: Vec<Vec<Vec<bool>>>,
+    /// Set while walking the arguments of an offloading call (`spawn_blocking`).
+    offloading: bool,
+    /// True while walking a `static` initialiser.
+    in_static: bool,
 }
 
-/// Walks every function, method and closure-bearing item of a file.
+/// Walks every function, method and static of a file.
 pub fn walk_file(
     file: &syn::File,
     cx: &FileCx<'_>,
@@ -54,20 +128,35 @@ struct ItemWalker<'a, 'b> {
     self_ty: Option<TypeRef>,
 }
 
-impl ItemWalker<'_, '_> {
-    fn walk_fn(&mut self, sig: &syn::Signature, block: &syn::Block) {
-        let mut body = BodyCx {
+impl<'a> ItemWalker<'a, '_> {
+    fn body(&self, is_async: bool) -> BodyCx<'a> {
+        BodyCx {
             file: self.cx,
             self_ty: self.self_ty.clone(),
-            scopes: vec![Vec::new()],
-            async_stack: vec![sig.asyncness.is_some()],
-            loop_depth: 0,
-        };
+            scopes: vec![Scope {
+                bindings: Vec::new(),
+            }],
+            frames: vec![Frame {
+                kind: FrameKind::Function,
+                is_async,
+                loop_depth: 0,
+            }],
+            tracked: Vec::new(),
+            alive: Vec::new(),
+            breaks: Vec::new(),
+            offloading: false,
+            in_static: false,
+        }
+    }
+
+    fn walk_fn(&mut self, sig: &syn::Signature, block: &syn::Block) {
+        let mut body = self.body(sig.asyncness.is_some());
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
                 let declared = body.lower(&pt.ty);
-                let value = body.value_of_declared(&declared);
-                body.bind_pat(&pt.pat, value);
+                let at = body.file.span(&*pt.ty);
+                let value = body.value_of_declared(&declared, Some(at));
+                body.bind_pat(&pt.pat, value, None);
             }
         }
         let mut walker = Walker {
@@ -75,11 +164,69 @@ impl ItemWalker<'_, '_> {
             rules: self.rules,
             out: self.out,
         };
-        walker.block(block);
-        // nested items (fns inside fns, impls inside fns) are walked as items of their own
+        walker.frame_body(block);
+        // items nested in the body (fns inside fns) are walked as items of their own
         let mut nested = NestedItems(self);
         syn::visit::visit_block(&mut nested, block);
     }
+
+    fn walk_static(&mut self, name: &syn::Ident, ty: &syn::Type, init: &syn::Expr) {
+        let mut body = self.body(false);
+        body.in_static = true;
+        let mut walker = Walker {
+            body,
+            rules: self.rules,
+            out: self.out,
+        };
+        walker.expr(init);
+        let declared = walker.body.lower(ty);
+        for r in walker.rules {
+            r.check_static(&walker.body, name, &declared, init, walker.out);
+        }
+    }
+
+    /// `thread_local! { static A: T = e; }` and `lazy_static! { static ref A: T = e; }`.
+    fn walk_static_macro(&mut self, mac: &syn::Macro) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if name != "thread_local" && name != "lazy_static" {
+            return;
+        }
+        if let Ok(entries) = syn::parse::Parser::parse2(parse_static_entries, mac.tokens.clone()) {
+            for (ident, ty, init) in &entries {
+                self.walk_static(ident, ty, init);
+            }
+        }
+    }
+}
+
+/// Parses the entries of `thread_local!`/`lazy_static!`: `[attrs] [vis] static [ref] NAME: TYPE = EXPR;`.
+fn parse_static_entries(
+    input: syn::parse::ParseStream<'_>,
+) -> syn::Result<Vec<(syn::Ident, syn::Type, syn::Expr)>> {
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        input.call(syn::Attribute::parse_outer)?;
+        input.parse::<syn::Visibility>()?;
+        input.parse::<syn::Token![static]>()?;
+        if input.peek(syn::Token![ref]) {
+            input.parse::<syn::Token![ref]>()?;
+        }
+        let ident: syn::Ident = input.parse()?;
+        input.parse::<syn::Token![:]>()?;
+        let ty: syn::Type = input.parse()?;
+        input.parse::<syn::Token![=]>()?;
+        let init: syn::Expr = input.parse()?;
+        if input.peek(syn::Token![;]) {
+            input.parse::<syn::Token![;]>()?;
+        }
+        out.push((ident, ty, init));
+    }
+    Ok(out)
 }
 
 struct NestedItems<'w, 'a, 'b>(&'w mut ItemWalker<'a, 'b>);
@@ -87,9 +234,6 @@ struct NestedItems<'w, 'a, 'b>(&'w mut ItemWalker<'a, 'b>);
 impl<'ast> Visit<'ast> for NestedItems<'_, '_, '_> {
     fn visit_item(&mut self, i: &'ast syn::Item) {
         self.0.visit_item(i);
-    }
-    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-        syn::visit::visit_expr_closure(self, c);
     }
 }
 
@@ -107,7 +251,7 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
         for item in &i.items {
             match item {
                 syn::ImplItem::Fn(f) => self.walk_fn(&f.sig, &f.block),
-                syn::ImplItem::Const(c) => self.walk_const_expr(&c.expr),
+                syn::ImplItem::Const(c) => self.walk_static(&c.ident, &c.ty, &c.expr),
                 _ => {}
             }
         }
@@ -121,33 +265,19 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
     }
 
     fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
-        self.walk_const_expr(&i.expr);
+        self.walk_static(&i.ident, &i.ty, &i.expr);
     }
 
     fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
-        self.walk_const_expr(&i.expr);
+        self.walk_static(&i.ident, &i.ty, &i.expr);
+    }
+
+    fn visit_item_macro(&mut self, i: &'ast syn::ItemMacro) {
+        self.walk_static_macro(&i.mac);
     }
 
     fn visit_block(&mut self, _: &'ast syn::Block) {
         // bodies are walked by `walk_fn`; items inside them by `NestedItems`
-    }
-}
-
-impl ItemWalker<'_, '_> {
-    fn walk_const_expr(&mut self, expr: &syn::Expr) {
-        let body = BodyCx {
-            file: self.cx,
-            self_ty: self.self_ty.clone(),
-            scopes: vec![Vec::new()],
-            async_stack: vec![false],
-            loop_depth: 0,
-        };
-        let mut walker = Walker {
-            body,
-            rules: self.rules,
-            out: self.out,
-        };
-        walker.expr(expr);
     }
 }
 
@@ -184,59 +314,251 @@ const EXPR_MACROS: &[&str] = &[
     "matches",
 ];
 
-impl Walker<'_, '_> {
-    fn block(&mut self, b: &syn::Block) {
-        self.body.scopes.push(Vec::new());
-        for stmt in &b.stmts {
-            self.stmt(stmt);
+/// Macros that never return.
+const DIVERGING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplemented"];
+
+/// One arm of `select!`: `pattern = future [, if guard] => handler`.
+struct SelectArm {
+    pat: Option<syn::Pat>,
+    future: Option<syn::Expr>,
+    guard: Option<syn::Expr>,
+    handler: syn::Expr,
+}
+
+fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<SelectArm>> {
+    let mut arms = Vec::new();
+    if input.peek(syn::Ident)
+        && input
+            .fork()
+            .parse::<syn::Ident>()
+            .is_ok_and(|i| i == "biased")
+    {
+        input.parse::<syn::Ident>()?;
+        input.parse::<syn::Token![;]>()?;
+    }
+    while !input.is_empty() {
+        let (pat, future, guard) = if input.peek(syn::Token![else]) {
+            input.parse::<syn::Token![else]>()?;
+            (None, None, None)
+        } else {
+            let pat = syn::Pat::parse_multi_with_leading_vert(input)?;
+            input.parse::<syn::Token![=]>()?;
+            let future = syn::Expr::parse_without_eager_brace(input)?;
+            let guard = if input.peek(syn::Token![,]) && input.peek2(syn::Token![if]) {
+                input.parse::<syn::Token![,]>()?;
+                input.parse::<syn::Token![if]>()?;
+                Some(input.parse()?)
+            } else {
+                None
+            };
+            (Some(pat), Some(future), guard)
+        };
+        input.parse::<syn::Token![=>]>()?;
+        let handler: syn::Expr = input.parse()?;
+        if input.peek(syn::Token![,]) {
+            input.parse::<syn::Token![,]>()?;
         }
-        self.body.scopes.pop();
+        arms.push(SelectArm {
+            pat,
+            future,
+            guard,
+            handler,
+        });
+    }
+    Ok(arms)
+}
+
+impl Walker<'_, '_> {
+    /// Walks a frame's body: its statements, then its exit.
+    fn frame_body(&mut self, block: &syn::Block) {
+        self.block_in_tail(block, true);
     }
 
-    fn stmt(&mut self, s: &syn::Stmt) {
+    fn exit(&mut self, span: Span) {
+        for r in self.rules {
+            r.check_exit(&self.body, span, self.out);
+        }
+    }
+
+    fn wait(&mut self, wait: Wait<'_>) {
+        for r in self.rules {
+            r.check_wait(&self.body, &wait, self.out);
+        }
+    }
+
+    fn block(&mut self, b: &syn::Block) -> bool {
+        self.block_in_tail(b, false)
+    }
+
+    /// Walks a block; `tail` says its value is the frame's result. Returns whether it diverges.
+    fn block_in_tail(&mut self, b: &syn::Block, tail: bool) -> bool {
+        self.body.scopes.push(Scope {
+            bindings: Vec::new(),
+        });
+        let mut diverges = false;
+        let n = b.stmts.len();
+        for (i, stmt) in b.stmts.iter().enumerate() {
+            let last = i + 1 == n;
+            diverges |= self.stmt(stmt, tail && last);
+            if let syn::Stmt::Local(local) = stmt {
+                for r in self.rules {
+                    r.check_local(&self.body, local, &b.stmts[i + 1..], self.out);
+                }
+            }
+            if diverges {
+                break;
+            }
+        }
+        if tail && !diverges && !ends_with_tail(b) {
+            // falling off the end of the frame's body returns `()`: a normal exit, checked
+            // while the body's bindings are still in scope
+            let end = self.body.file.span(&b.brace_token.span.close());
+            self.exit(end);
+        }
+        self.pop_scope();
+        diverges
+    }
+
+    fn pop_scope(&mut self) {
+        if let Some(scope) = self.body.scopes.pop() {
+            for b in scope.bindings {
+                if let Some(id) = b.owns {
+                    self.body.set_alive(id, false);
+                }
+            }
+        }
+    }
+
+    fn stmt(&mut self, s: &syn::Stmt, tail: bool) -> bool {
         match s {
             syn::Stmt::Local(l) => {
                 let mut value = Value::Unknown;
+                let mut diverges = false;
+                let mut rebind = None;
                 if let Some(init) = &l.init {
-                    self.expr(&init.expr);
+                    diverges = self.expr(&init.expr);
                     value = self.body.classify(&init.expr);
-                    if let Some((_, diverge)) = &init.diverge {
-                        self.expr(diverge);
+                    rebind = self.body.owner_of_path(&init.expr);
+                    self.note_move(&init.expr);
+                    if let Some((_, else_branch)) = &init.diverge {
+                        let before = self.body.alive.clone();
+                        self.expr(else_branch);
+                        self.body.restore(before);
                     }
                 }
-                if let syn::Pat::Type(pt) = &l.pat {
-                    let declared = self.body.lower(&pt.ty);
-                    let d = self.body.value_of_declared(&declared);
-                    if d != Value::Unknown {
-                        value = d;
+                let families = l
+                    .init
+                    .as_ref()
+                    .map(|i| self.body.derived_families(&i.expr))
+                    .unwrap_or_default();
+                let pat = match &l.pat {
+                    syn::Pat::Type(pt) => {
+                        let declared = self.body.lower(&pt.ty);
+                        let d = self
+                            .body
+                            .value_of_declared(&declared, Some(self.body.file.span(&*pt.ty)));
+                        if d != Value::Unknown {
+                            value = d;
+                        }
+                        &*pt.pat
                     }
-                    self.body.bind_pat(&pt.pat, value);
-                } else {
-                    self.body.bind_pat(&l.pat, value);
+                    other => other,
+                };
+                let acquisition = l.init.as_ref().map(|i| &*i.expr);
+                match (rebind, pat) {
+                    (Some(id), syn::Pat::Ident(pi)) if pi.by_ref.is_none() => {
+                        // `let kept = conn;` moves the guard into a new name
+                        self.body.set_alive(id, true);
+                        self.body.tracked[id].name = pi.ident.to_string();
+                        let loop_depth = self.body.loop_depth();
+                        self.body.push(Binding {
+                            name: pi.ident.to_string(),
+                            value,
+                            owns: Some(id),
+                            families,
+                            loop_depth,
+                        });
+                    }
+                    _ => self
+                        .body
+                        .bind_pat_tracked(pat, value, acquisition, families),
                 }
+                diverges
             }
-            syn::Stmt::Expr(e, _) => self.expr(e),
-            syn::Stmt::Macro(m) => self.mac(&m.mac),
-            syn::Stmt::Item(_) => {}
+            syn::Stmt::Expr(e, semi) => {
+                let tail_expr = tail && semi.is_none();
+                let diverges = self.expr_in_tail(e, tail_expr);
+                if tail_expr {
+                    self.note_move(e);
+                }
+                diverges
+            }
+            syn::Stmt::Macro(m) => self.mac(&m.mac, self.body.file.span(&m.mac)),
+            syn::Stmt::Item(_) => false,
         }
     }
 
-    fn mac(&mut self, m: &syn::Macro) {
+    fn mac(&mut self, m: &syn::Macro, span: Span) -> bool {
         let name = m
             .path
             .segments
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
+        let catalog = self.body.file.catalog;
+        if name == "select" {
+            if let Ok(arms) = syn::parse::Parser::parse2(parse_select, m.tokens.clone()) {
+                let futures: Vec<&syn::Expr> =
+                    arms.iter().filter_map(|a| a.future.as_ref()).collect();
+                for f in &futures {
+                    self.expr(f);
+                }
+                self.wait(Wait {
+                    span,
+                    exprs: futures,
+                    how: "select!",
+                });
+                let before = self.body.alive.clone();
+                let mut ends = Vec::new();
+                for arm in &arms {
+                    self.body.restore(before.clone());
+                    self.body.scopes.push(Scope {
+                        bindings: Vec::new(),
+                    });
+                    if let Some(p) = &arm.pat {
+                        self.body.bind_pat(p, Value::Unknown, None);
+                    }
+                    if let Some(g) = &arm.guard {
+                        self.expr(g);
+                    }
+                    let d = self.expr(&arm.handler);
+                    self.pop_scope();
+                    if !d {
+                        ends.push(self.body.alive.clone());
+                    }
+                }
+                self.body.restore(merge(&before, &ends));
+            }
+            return false;
+        }
         if !EXPR_MACROS.contains(&name.as_str()) {
-            return;
+            return false;
         }
         let parser = Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
         if let Ok(args) = syn::parse::Parser::parse2(parser, m.tokens.clone()) {
             for a in &args {
                 self.expr(a);
             }
+            if catalog.std.waits.join_macros.contains(&name) && self.body.in_async() {
+                let how = if name == "join" { "join!" } else { "try_join!" };
+                self.wait(Wait {
+                    span,
+                    exprs: args.iter().collect(),
+                    how,
+                });
+            }
         }
+        DIVERGING_MACROS.contains(&name.as_str())
     }
 
     fn hooks(&mut self, e: &syn::Expr) {
@@ -245,134 +567,449 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn expr(&mut self, e: &syn::Expr) {
-        match e {
-            syn::Expr::Block(b) => self.block(&b.block),
-            syn::Expr::Unsafe(b) => self.block(&b.block),
+    fn expr(&mut self, e: &syn::Expr) -> bool {
+        self.expr_in_tail(e, false)
+    }
+
+    /// Walks an expression; returns whether it diverges. `tail`: its value is the frame's result.
+    fn expr_in_tail(&mut self, e: &syn::Expr, tail: bool) -> bool {
+        let diverges = match e {
+            syn::Expr::Block(b) => self.block_in_tail(&b.block, tail),
+            syn::Expr::Unsafe(b) => {
+                self.body.scopes.push(Scope {
+                    bindings: Vec::new(),
+                });
+                let d = self.block_in_tail(&b.block, tail);
+                self.pop_scope();
+                d
+            }
             syn::Expr::Const(b) => self.block(&b.block),
             syn::Expr::Async(a) => {
-                self.body.async_stack.push(true);
-                let saved = self.body.loop_depth;
-                self.body.loop_depth = 0;
-                self.block(&a.block);
-                self.body.loop_depth = saved;
-                self.body.async_stack.pop();
+                let captured = a.capture.is_some().then_some(e);
+                self.frame(FrameKind::AsyncBlock, true, captured, None, |w| {
+                    w.frame_body(&a.block)
+                });
+                false
             }
             syn::Expr::Closure(c) => {
-                self.body.async_stack.push(c.asyncness.is_some());
-                self.body.scopes.push(Vec::new());
-                for p in &c.inputs {
-                    self.body.bind_pat(p, Value::Unknown);
-                }
-                let saved = self.body.loop_depth;
-                self.body.loop_depth = 0;
-                self.expr(&c.body);
-                self.body.loop_depth = saved;
-                self.body.scopes.pop();
-                self.body.async_stack.pop();
+                let is_async =
+                    c.asyncness.is_some() || (!self.body.offloading && self.body.in_async());
+                let body = &*c.body;
+                let captured = c.capture.is_some().then_some(body);
+                self.frame(
+                    FrameKind::Closure,
+                    is_async,
+                    captured,
+                    Some(&c.inputs),
+                    |w| match body {
+                        syn::Expr::Block(b) => w.frame_body(&b.block),
+                        other => {
+                            let d = w.expr_in_tail(other, true);
+                            if !d && !is_nested_tail(other) {
+                                w.note_move(other);
+                                if !is_err_expr(other) {
+                                    w.exit(w.body.file.span(other));
+                                }
+                            }
+                        }
+                    },
+                );
+                false
             }
-            syn::Expr::If(i) => {
-                self.body.scopes.push(Vec::new());
-                self.expr(&i.cond);
-                self.block(&i.then_branch);
-                self.body.scopes.pop();
-                if let Some((_, els)) = &i.else_branch {
-                    self.expr(els);
-                }
-            }
+            syn::Expr::If(i) => self.if_expr(i, tail),
             syn::Expr::Let(l) => {
-                self.expr(&l.expr);
+                let d = self.expr(&l.expr);
                 let value = self.body.classify(&l.expr);
-                self.body.bind_pat(&l.pat, value);
+                let families = self.body.derived_families(&l.expr);
+                self.body
+                    .bind_pat_tracked(&l.pat, value, Some(&l.expr), families);
+                d
             }
-            syn::Expr::Match(m) => {
-                self.expr(&m.expr);
-                let value = self.body.classify(&m.expr);
-                for arm in &m.arms {
-                    self.body.scopes.push(Vec::new());
-                    self.body.bind_pat(&arm.pat, value.clone());
-                    if let Some((_, g)) = &arm.guard {
-                        self.expr(g);
-                    }
-                    self.expr(&arm.body);
-                    self.body.scopes.pop();
-                }
-            }
+            syn::Expr::Match(m) => self.match_expr(m, tail),
             syn::Expr::ForLoop(f) => {
-                self.expr(&f.expr);
-                self.body.loop_depth += 1;
-                self.body.scopes.push(Vec::new());
-                self.body.bind_pat(&f.pat, Value::Unknown);
-                self.block(&f.body);
-                self.body.scopes.pop();
-                self.body.loop_depth -= 1;
+                let d = self.expr(&f.expr);
+                self.body.scopes.push(Scope {
+                    bindings: Vec::new(),
+                });
+                self.body.bind_pat(&f.pat, Value::Unknown, None);
+                self.loop_body(&f.body, false);
+                self.pop_scope();
+                d
             }
             syn::Expr::While(w) => {
-                self.body.loop_depth += 1;
-                self.body.scopes.push(Vec::new());
+                let before = self.body.alive.clone();
+                self.body.scopes.push(Scope {
+                    bindings: Vec::new(),
+                });
                 self.expr(&w.cond);
-                self.block(&w.body);
-                self.body.scopes.pop();
-                self.body.loop_depth -= 1;
+                self.loop_body(&w.body, false);
+                self.pop_scope();
+                let after = self.body.alive.clone();
+                self.body.restore(merge(&before, &[after]));
+                false
             }
-            syn::Expr::Loop(l) => {
-                self.body.loop_depth += 1;
-                self.block(&l.body);
-                self.body.loop_depth -= 1;
+            syn::Expr::Loop(l) => self.loop_body(&l.body, true),
+            syn::Expr::Macro(m) => self.mac(&m.mac, self.body.file.span(m)),
+            syn::Expr::Return(r) => {
+                if let Some(v) = &r.expr {
+                    self.expr(v);
+                    self.note_move(v);
+                }
+                if r.expr.as_deref().is_none_or(|v| !is_err_expr(v)) {
+                    self.exit(self.body.file.span(r));
+                }
+                true
             }
-            syn::Expr::Macro(m) => self.mac(&m.mac),
+            syn::Expr::Break(b) => {
+                if let Some(v) = &b.expr {
+                    self.expr(v);
+                    self.note_move(v);
+                }
+                let state = self.body.alive.clone();
+                if let Some(top) = self.body.breaks.last_mut() {
+                    top.push(state);
+                }
+                true
+            }
+            syn::Expr::Continue(_) => true,
+            syn::Expr::Await(a) => {
+                let d = self.expr(&a.base);
+                if self.body.in_async() {
+                    self.wait(Wait {
+                        span: self.body.file.span(e),
+                        exprs: vec![&*a.base],
+                        how: ".await",
+                    });
+                }
+                d
+            }
+            syn::Expr::Call(c) => self.call(c),
+            syn::Expr::MethodCall(m) => self.method_call(m),
             _ => {
-                // every other expression: its operands in evaluation order
                 let mut children = Children(Vec::new());
                 children.collect(e);
-                for c in children.0 {
-                    self.expr(c);
+                let mut d = false;
+                for (c, moves) in children.0 {
+                    d |= self.expr(c);
+                    if moves {
+                        self.note_move(c);
+                    }
                 }
+                d
+            }
+        };
+        self.body.note_mentions_shallow(e);
+        self.hooks(e);
+        if tail && !diverges && !is_nested_tail(e) && !is_err_expr(e) {
+            self.exit(self.body.file.span(e));
+        }
+        diverges
+    }
+
+    fn call(&mut self, c: &syn::ExprCall) -> bool {
+        let mut d = self.expr(&c.func);
+        let path = self.body.call_path(c);
+        let waits = &self.body.file.catalog.std.waits;
+        let offload = path
+            .as_ref()
+            .is_some_and(|p| path_ends_with_any(p, &waits.offload));
+        let saved = std::mem::replace(&mut self.body.offloading, offload);
+        for a in &c.args {
+            d |= self.expr(a);
+            self.note_move(a);
+        }
+        self.body.offloading = saved;
+        if !self.body.in_async()
+            && path
+                .as_ref()
+                .is_some_and(|p| path_ends_with_any(p, &waits.sync_calls))
+        {
+            let how = if path
+                .as_ref()
+                .is_some_and(|p| path_ends_with(p, "thread::sleep"))
+            {
+                "thread::sleep"
+            } else {
+                "a blocking call"
+            };
+            self.wait(Wait {
+                span: self.body.file.span(c),
+                exprs: c.args.iter().collect(),
+                how,
+            });
+        }
+        if path
+            .as_ref()
+            .is_some_and(|p| p.len() == 1 && p[0] == "exit" || path_ends_with(p, "process::exit"))
+        {
+            d = true;
+        }
+        d
+    }
+
+    fn method_call(&mut self, m: &syn::ExprMethodCall) -> bool {
+        let mut d = self.expr(&m.receiver);
+        let method = m.method.to_string();
+        if self
+            .body
+            .file
+            .catalog
+            .std
+            .guards
+            .consuming_methods
+            .contains(&method)
+        {
+            self.note_move(&m.receiver);
+        }
+        for a in &m.args {
+            d |= self.expr(a);
+            self.note_move(a);
+        }
+        if !self.body.in_async() && self.body.is_blocking_client_call(m) {
+            self.wait(Wait {
+                span: self.body.file.span(m),
+                exprs: vec![&*m.receiver],
+                how: "a blocking HTTP call",
+            });
+        }
+        d
+    }
+
+    fn if_expr(&mut self, i: &syn::ExprIf, tail: bool) -> bool {
+        let before = self.body.alive.clone();
+        self.body.scopes.push(Scope {
+            bindings: Vec::new(),
+        });
+        self.expr(&i.cond);
+        let then_div = self.block_in_tail(&i.then_branch, tail);
+        self.pop_scope();
+        let then_state = self.body.alive.clone();
+        self.body.restore(before.clone());
+        let (else_div, else_state) = match &i.else_branch {
+            Some((_, els)) => {
+                let d = self.expr_in_tail(els, tail);
+                (d, self.body.alive.clone())
+            }
+            None => {
+                if tail {
+                    // an `if` without `else` in tail position yields `()`: a normal exit
+                    self.exit(self.body.file.span(i));
+                }
+                (false, before.clone())
+            }
+        };
+        let mut ends = Vec::new();
+        if !then_div {
+            ends.push(then_state);
+        }
+        if !else_div {
+            ends.push(else_state);
+        }
+        self.body.restore(merge(&before, &ends));
+        then_div && else_div
+    }
+
+    fn match_expr(&mut self, m: &syn::ExprMatch, tail: bool) -> bool {
+        let d = self.expr(&m.expr);
+        let value = self.body.classify(&m.expr);
+        let families = self.body.derived_families(&m.expr);
+        let before = self.body.alive.clone();
+        let mut ends = Vec::new();
+        for arm in &m.arms {
+            self.body.restore(before.clone());
+            self.body.scopes.push(Scope {
+                bindings: Vec::new(),
+            });
+            self.body
+                .bind_pat_tracked(&arm.pat, value.clone(), Some(&m.expr), families.clone());
+            if let Some((_, g)) = &arm.guard {
+                self.expr(g);
+            }
+            let arm_div = self.expr_in_tail(&arm.body, tail);
+            if tail && !arm_div {
+                self.note_move(&arm.body);
+            }
+            self.pop_scope();
+            if !arm_div {
+                ends.push(self.body.alive.clone());
             }
         }
-        self.hooks(e);
+        let all_diverge = ends.is_empty() && !m.arms.is_empty();
+        self.body.restore(merge(&before, &ends));
+        d || all_diverge
+    }
+
+    /// Walks a loop body. `infinite`: a `loop`, left only by `break`.
+    fn loop_body(&mut self, body: &syn::Block, infinite: bool) -> bool {
+        let before = self.body.alive.clone();
+        self.body.frames.last_mut().expect("a frame").loop_depth += 1;
+        self.body.breaks.push(Vec::new());
+        let body_div = self.block(body);
+        let breaks = self.body.breaks.pop().unwrap_or_default();
+        self.body.frames.last_mut().expect("a frame").loop_depth -= 1;
+        let end = self.body.alive.clone();
+        if infinite {
+            if breaks.is_empty() {
+                self.body.restore(before);
+                return true;
+            }
+            self.body.restore(merge(&before, &breaks));
+            return false;
+        }
+        let mut ends = breaks;
+        ends.push(before.clone());
+        if !body_div {
+            ends.push(end);
+        }
+        self.body.restore(merge(&before, &ends));
+        false
+    }
+
+    /// Walks a closure or async block as a frame of its own. With `move`, guards it mentions are
+    /// moved into it and tracked there.
+    fn frame(
+        &mut self,
+        kind: FrameKind,
+        is_async: bool,
+        captured: Option<&syn::Expr>,
+        params: Option<&Punctuated<syn::Pat, syn::Token![,]>>,
+        walk: impl FnOnce(&mut Self),
+    ) {
+        let moved_in = captured
+            .map(|e| self.body.owners_mentioned(e))
+            .unwrap_or_default();
+        let saved_breaks = std::mem::take(&mut self.body.breaks);
+        let saved_offloading = std::mem::replace(&mut self.body.offloading, false);
+        self.body.frames.push(Frame {
+            kind,
+            is_async,
+            loop_depth: 0,
+        });
+        self.body.scopes.push(Scope {
+            bindings: Vec::new(),
+        });
+        for id in moved_in {
+            self.body.retrack_in_frame(id);
+        }
+        for p in params.into_iter().flatten() {
+            self.body.bind_pat(p, Value::Unknown, None);
+        }
+        walk(self);
+        self.pop_scope();
+        self.body.frames.pop();
+        self.body.breaks = saved_breaks;
+        self.body.offloading = saved_offloading;
+    }
+
+    /// Marks a guard moved when `e` (in a by-value position) is a bare path to its owner.
+    fn note_move(&mut self, e: &syn::Expr) {
+        let e = strip_parens(e);
+        if let Some(id) = self.body.owner_of_path(e) {
+            self.body.set_alive(id, false);
+        }
+        // guards moved into a `move` closure or `async move` block
+        let captured = match e {
+            syn::Expr::Closure(c) if c.capture.is_some() => Some(&*c.body),
+            syn::Expr::Async(a) if a.capture.is_some() => Some(e),
+            _ => None,
+        };
+        if let Some(body) = captured {
+            for id in self.body.owners_mentioned(body) {
+                self.body.set_alive(id, false);
+            }
+        }
     }
 }
 
-/// The direct sub-expressions of an expression that has no scoping of its own.
-struct Children<'a>(Vec<&'a syn::Expr>);
+/// True for blocks, `if` and `match`: their tails are checked branch by branch.
+fn is_nested_tail(e: &syn::Expr) -> bool {
+    matches!(
+        e,
+        syn::Expr::Block(_) | syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Unsafe(_)
+    ) || matches!(
+        e,
+        syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_)
+    )
+}
+
+/// `Err(..)` and `return Err(..)`: error exits.
+pub fn is_err_expr(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Call(c) => {
+            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err"))
+        }
+        syn::Expr::Return(r) => r.expr.as_deref().is_some_and(is_err_expr),
+        syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            ["bail", "panic", "unreachable", "todo", "unimplemented"]
+                .contains(&s.ident.to_string().as_str())
+        }),
+        _ => false,
+    }
+}
+
+fn ends_with_tail(b: &syn::Block) -> bool {
+    matches!(b.stmts.last(), Some(syn::Stmt::Expr(_, None)))
+}
+
+fn strip_parens(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip_parens(&p.expr),
+        syn::Expr::Group(g) => strip_parens(&g.expr),
+        other => other,
+    }
+}
+
+/// Merges branch-end states: a guard is live when it is live at the end of any of them. With
+/// no branch (all diverged), the state is unreachable; `before` is kept.
+fn merge(before: &[bool], ends: &[Vec<bool>]) -> Vec<bool> {
+    if ends.is_empty() {
+        return before.to_vec();
+    }
+    let n = ends
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0)
+        .max(before.len());
+    (0..n)
+        .map(|i| ends.iter().any(|s| s.get(i).copied().unwrap_or(false)))
+        .collect()
+}
+
+/// The direct sub-expressions of an expression that has no scoping of its own, with whether each
+/// is in a by-value (moving) position.
+struct Children<'a>(Vec<(&'a syn::Expr, bool)>);
 
 impl<'a> Children<'a> {
     fn collect(&mut self, e: &'a syn::Expr) {
         use syn::Expr::*;
         let v = &mut self.0;
         match e {
-            Array(a) => v.extend(a.elems.iter()),
-            Assign(a) => v.extend([&*a.right, &*a.left]),
-            Await(a) => v.push(&a.base),
-            Binary(b) => v.extend([&*b.left, &*b.right]),
-            Break(b) => v.extend(b.expr.as_deref()),
-            Call(c) => {
-                v.push(&c.func);
-                v.extend(c.args.iter());
-            }
-            Cast(c) => v.push(&c.expr),
-            Field(f) => v.push(&f.base),
-            Group(g) => v.push(&g.expr),
-            Index(i) => v.extend([&*i.expr, &*i.index]),
-            MethodCall(m) => {
-                v.push(&m.receiver);
-                v.extend(m.args.iter());
-            }
-            Paren(p) => v.push(&p.expr),
-            Range(r) => v.extend(r.start.as_deref().into_iter().chain(r.end.as_deref())),
-            Reference(r) => v.push(&r.expr),
-            Repeat(r) => v.extend([&*r.expr, &*r.len]),
-            Return(r) => v.extend(r.expr.as_deref()),
+            Array(a) => v.extend(a.elems.iter().map(|e| (e, true))),
+            Assign(a) => v.extend([(&*a.right, true), (&*a.left, false)]),
+            Binary(b) => v.extend([(&*b.left, false), (&*b.right, false)]),
+            Cast(c) => v.push((&c.expr, false)),
+            Field(f) => v.push((&f.base, false)),
+            Group(g) => v.push((&g.expr, false)),
+            Index(i) => v.extend([(&*i.expr, false), (&*i.index, false)]),
+            Paren(p) => v.push((&p.expr, false)),
+            Range(r) => v.extend(
+                r.start
+                    .as_deref()
+                    .into_iter()
+                    .chain(r.end.as_deref())
+                    .map(|e| (e, false)),
+            ),
+            Reference(r) => v.push((&r.expr, false)),
+            Repeat(r) => v.extend([(&*r.expr, true), (&*r.len, false)]),
             Struct(s) => {
-                v.extend(s.fields.iter().map(|f| &f.expr));
-                v.extend(s.rest.as_deref());
+                v.extend(s.fields.iter().map(|f| (&f.expr, true)));
+                v.extend(s.rest.as_deref().map(|e| (e, false)));
             }
-            Try(t) => v.push(&t.expr),
-            TryBlock(_) => {}
-            Tuple(t) => v.extend(t.elems.iter()),
-            Unary(u) => v.push(&u.expr),
-            Yield(y) => v.extend(y.expr.as_deref()),
+            Try(t) => v.push((&t.expr, false)),
+            Tuple(t) => v.extend(t.elems.iter().map(|e| (e, true))),
+            Unary(u) => v.push((&u.expr, false)),
+            Yield(y) => v.extend(y.expr.as_deref().map(|e| (e, true))),
             _ => {}
         }
     }
@@ -394,6 +1031,8 @@ const RESULT_ADAPTERS: &[&str] = &[
     "boxed",
     "in_current_span",
     "instrument",
+    "ok_or",
+    "ok_or_else",
 ];
 
 /// Methods that unwrap a `Result`/`Option`.
@@ -406,9 +1045,27 @@ const UNWRAPPERS: &[&str] = &[
 ];
 
 impl<'a> BodyCx<'a> {
-    /// True inside an `async fn`, `async` block or async closure (the innermost body decides).
+    /// True inside an `async fn`, `async` block or a closure run by one (the innermost frame
+    /// decides; closures passed to `spawn_blocking` and the like are not async).
     pub fn in_async(&self) -> bool {
-        self.async_stack.last().copied().unwrap_or(false)
+        self.frames.last().is_some_and(|f| f.is_async)
+    }
+
+    /// Loops enclosing the current expression within the current frame.
+    pub fn loop_depth(&self) -> usize {
+        self.frames.last().map_or(0, |f| f.loop_depth)
+    }
+
+    /// True while walking a `static` initialiser.
+    pub fn in_static(&self) -> bool {
+        self.in_static
+    }
+
+    /// True while walking a closure or async block rather than the function itself.
+    pub fn in_nested_frame(&self) -> bool {
+        self.frames
+            .last()
+            .is_some_and(|f| f.kind != FrameKind::Function)
     }
 
     /// The binding visible under `name`, innermost first.
@@ -416,16 +1073,202 @@ impl<'a> BodyCx<'a> {
         self.scopes
             .iter()
             .rev()
-            .flat_map(|s| s.iter().rev())
+            .flat_map(|s| s.bindings.iter().rev())
             .find(|b| b.name == name)
+    }
+
+    /// Whether guard `id` is live at this point.
+    pub fn is_alive(&self, id: usize) -> bool {
+        self.alive.get(id).copied().unwrap_or(false)
+    }
+
+    fn set_alive(&mut self, id: usize, value: bool) {
+        if self.alive.len() <= id {
+            self.alive.resize(id + 1, false);
+        }
+        self.alive[id] = value;
+    }
+
+    /// Restores a saved liveness state; guards tracked since it was saved are not live in it.
+    fn restore(&mut self, mut state: Vec<bool>) {
+        state.resize(self.tracked.len(), false);
+        self.alive = state;
+    }
+
+    /// The tracked guard with this id.
+    pub fn tracked(&self, id: usize) -> &Tracked {
+        &self.tracked[id]
+    }
+
+    /// Guards live at this point and owned by the current frame, with their ids.
+    pub fn live_guards(&self) -> impl Iterator<Item = (usize, &Tracked)> {
+        let frame = self.frames.len() - 1;
+        self.tracked
+            .iter()
+            .enumerate()
+            .filter(move |(i, t)| self.is_alive(*i) && t.frame == frame)
+    }
+
+    /// Whether `e` mentions the guard `id` or a binding that is its own work.
+    pub fn mentions_guard(&self, e: &syn::Expr, id: usize) -> bool {
+        let mut found = false;
+        visit_idents(e, &mut |name| {
+            if let Some(b) = self.lookup(name) {
+                if b.owns == Some(id) || b.families.contains(&id) {
+                    found = true;
+                }
+            }
+        });
+        found
     }
 
     fn lower(&self, ty: &syn::Type) -> TypeRef {
         lower_type(ty, self.file.uses, self.self_ty.as_ref())
     }
 
+    /// The tracked guard a bare path names, when that binding owns one that is live.
+    fn owner_of_path(&self, e: &syn::Expr) -> Option<usize> {
+        let syn::Expr::Path(p) = strip_parens(e) else {
+            return None;
+        };
+        let ident = p.path.get_ident()?;
+        let id = self.lookup(&ident.to_string())?.owns?;
+        self.is_alive(id).then_some(id)
+    }
+
+    /// Live guards whose owner bindings `e` mentions.
+    fn owners_mentioned(&self, e: &syn::Expr) -> Vec<usize> {
+        let mut ids = Vec::new();
+        visit_idents(e, &mut |name| {
+            if let Some(id) = self.lookup(name).and_then(|b| b.owns) {
+                if self.is_alive(id) && !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        });
+        ids
+    }
+
+    /// Tracks, inside the frame just entered, a guard its `move` body captures: the same guard
+    /// under the same name, owned by the new frame. The owner in the enclosing frame is moved
+    /// when the closure or block itself is (see `note_move`).
+    fn retrack_in_frame(&mut self, id: usize) {
+        let mut t = self.tracked[id].clone();
+        t.frame = self.frames.len() - 1;
+        let name = t.name.clone();
+        let value = self
+            .lookup(&name)
+            .map(|b| b.value.clone())
+            .unwrap_or(Value::Unknown);
+        self.tracked.push(t);
+        self.alive.push(true);
+        let new_id = self.tracked.len() - 1;
+        self.push(Binding {
+            name,
+            value,
+            owns: Some(new_id),
+            families: Vec::new(),
+            loop_depth: 0,
+        });
+    }
+
+    /// Records mentions of tracked guards in a path expression (for "last use").
+    fn note_mentions_shallow(&mut self, e: &syn::Expr) {
+        let syn::Expr::Path(p) = e else { return };
+        let Some(ident) = p.path.get_ident() else {
+            return;
+        };
+        let span = self.file.span(e);
+        let Some(b) = self.lookup(&ident.to_string()) else {
+            return;
+        };
+        let ids: Vec<usize> = b
+            .owns
+            .into_iter()
+            .chain(b.families.iter().copied())
+            .collect();
+        for id in ids {
+            self.tracked[id].last_use = Some(span);
+        }
+    }
+
+    /// Tracked guards whose own work the value of `init` is: `conn.begin()`, `&mut *conn`, a
+    /// stream or statement borrowed from it (no `.await` in between).
+    fn derived_families(&self, init: &syn::Expr) -> Vec<usize> {
+        let mut ids = Vec::new();
+        visit_idents(init, &mut |name| {
+            if let Some(b) = self.lookup(name) {
+                for id in b.owns.iter().chain(&b.families) {
+                    if !ids.contains(id) {
+                        ids.push(*id);
+                    }
+                }
+            }
+        });
+        if ids.is_empty() {
+            return ids;
+        }
+        if !contains_await(init) || self.is_derived_call(init) {
+            ids
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// `conn.begin().await?`: a method of the catalogue's derived list called on the guard.
+    fn is_derived_call(&self, e: &syn::Expr) -> bool {
+        let derived = &self.file.catalog.std.guards.derived_methods;
+        match strip_parens(e) {
+            syn::Expr::Try(t) => self.is_derived_call(&t.expr),
+            syn::Expr::Await(a) => self.is_derived_call(&a.base),
+            syn::Expr::MethodCall(m) if UNWRAPPERS.contains(&m.method.to_string().as_str()) => {
+                self.is_derived_call(&m.receiver)
+            }
+            syn::Expr::MethodCall(m) => derived.contains(&m.method.to_string()),
+            _ => false,
+        }
+    }
+
+    /// A blocking call of a blocking HTTP client (`reqwest::blocking::Client`) at the end of a
+    /// builder chain.
+    fn is_blocking_client_call(&self, m: &syn::ExprMethodCall) -> bool {
+        let waits = &self.file.catalog.std.waits;
+        if !waits
+            .blocking_client_methods
+            .contains(&m.method.to_string())
+        {
+            return false;
+        }
+        let mut root = &*m.receiver;
+        while let syn::Expr::MethodCall(inner) = strip_parens(root) {
+            root = &inner.receiver;
+        }
+        match self.classify(root) {
+            Value::Opaque(TypeRef::Path { segments, .. }) => {
+                path_ends_with_any(&segments, &waits.blocking_clients)
+            }
+            _ => false,
+        }
+    }
+
+    fn push(&mut self, b: Binding) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.bindings.push(b);
+        }
+    }
+
     /// Binds every identifier of a pattern; `value` goes to the part it matches.
-    pub fn bind_pat(&mut self, pat: &syn::Pat, value: Value) {
+    pub fn bind_pat(&mut self, pat: &syn::Pat, value: Value, acquisition: Option<&syn::Expr>) {
+        self.bind_pat_tracked(pat, value, acquisition, Vec::new());
+    }
+
+    fn bind_pat_tracked(
+        &mut self,
+        pat: &syn::Pat,
+        value: Value,
+        acquisition: Option<&syn::Expr>,
+        families: Vec<usize>,
+    ) {
         match pat {
             syn::Pat::Ident(id) => {
                 let value = if id.by_ref.is_some() {
@@ -434,14 +1277,28 @@ impl<'a> BodyCx<'a> {
                     value
                 };
                 if let Some((_, sub)) = &id.subpat {
-                    self.bind_pat(sub, value.clone());
+                    self.bind_pat_tracked(sub, value.clone(), acquisition, families.clone());
                 }
-                self.push(id.ident.to_string(), value);
+                let name = id.ident.to_string();
+                let owns = self.track(&name, &value, acquisition, id);
+                let loop_depth = self.loop_depth();
+                self.push(Binding {
+                    name,
+                    value,
+                    owns,
+                    families,
+                    loop_depth,
+                });
             }
             syn::Pat::Type(pt) => {
                 let declared = self.lower(&pt.ty);
-                let d = self.value_of_declared(&declared);
-                self.bind_pat(&pt.pat, if d != Value::Unknown { d } else { value });
+                let d = self.value_of_declared(&declared, Some(self.file.span(&*pt.ty)));
+                self.bind_pat_tracked(
+                    &pt.pat,
+                    if d != Value::Unknown { d } else { value },
+                    acquisition,
+                    families,
+                );
             }
             syn::Pat::TupleStruct(ts) => {
                 let name = ts
@@ -450,54 +1307,115 @@ impl<'a> BodyCx<'a> {
                     .last()
                     .map(|s| s.ident.to_string())
                     .unwrap_or_default();
+                let transparent = self.file.catalog.std.wrappers.transparent.contains(&name);
                 let inner = if matches!(name.as_str(), "Ok" | "Some") && ts.elems.len() == 1 {
                     value.unwrapped()
+                } else if transparent && ts.elems.len() == 1 {
+                    // `State(state): State<AppState>`: the wrapper's type already stands for its content
+                    value
                 } else {
                     Value::Unknown
                 };
                 for p in &ts.elems {
-                    self.bind_pat(p, inner.clone());
+                    self.bind_pat_tracked(p, inner.clone(), acquisition, families.clone());
                 }
             }
-            syn::Pat::Reference(r) => self.bind_pat(&r.pat, Value::Unknown),
-            syn::Pat::Paren(p) => self.bind_pat(&p.pat, value),
+            syn::Pat::Reference(r) => self.bind_pat_tracked(&r.pat, Value::Unknown, None, families),
+            syn::Pat::Paren(p) => self.bind_pat_tracked(&p.pat, value, acquisition, families),
             syn::Pat::Or(o) => {
                 for p in &o.cases {
-                    self.bind_pat(p, value.clone());
+                    self.bind_pat_tracked(p, value.clone(), acquisition, families.clone());
                 }
             }
             other => {
                 // tuples, structs, slices: bind every name they introduce, knowing nothing of them
-                struct Idents<'x>(&'x mut Vec<String>);
-                impl<'ast> Visit<'ast> for Idents<'_> {
-                    fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
-                        self.0.push(i.ident.to_string());
-                        syn::visit::visit_pat_ident(self, i);
-                    }
-                }
                 let mut names = Vec::new();
-                Idents(&mut names).visit_pat(other);
+                collect_pat_idents(other, &mut names);
+                let loop_depth = self.loop_depth();
                 for n in names {
-                    self.push(n, Value::Unknown);
+                    let families = families.clone();
+                    self.push(Binding {
+                        name: n,
+                        value: Value::Unknown,
+                        owns: None,
+                        families,
+                        loop_depth,
+                    });
                 }
             }
         }
     }
 
-    fn push(&mut self, name: String, value: Value) {
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.push(Binding { name, value });
-        }
+    /// Starts tracking a binding that holds an owned, unwrapped guard.
+    fn track(
+        &mut self,
+        name: &str,
+        value: &Value,
+        acquisition: Option<&syn::Expr>,
+        at: &syn::PatIdent,
+    ) -> Option<usize> {
+        let (krate, kind, evidence) = value.as_owned_guard()?;
+        let acquired = evidence.span.unwrap_or_else(|| self.file.span(at));
+        let acq_call = acquisition.and_then(|e| find_acquisition_call(e));
+        let pool = acq_call.map(|m| self.pool_key(&m.receiver));
+        let from_begin = kind == GuardKind::Transaction
+            && acq_call.is_some_and(|m| {
+                let method = m.method.to_string();
+                method.contains("begin") || method == "start_transaction"
+            });
+        self.tracked.push(Tracked {
+            name: name.to_owned(),
+            kind,
+            krate,
+            evidence: evidence.clone(),
+            acquired,
+            pool,
+            from_begin,
+            frame: self.frames.len() - 1,
+            last_use: None,
+        });
+        self.alive.push(true);
+        Some(self.tracked.len() - 1)
     }
 
     /// The value of something declared with type `ty` (a parameter, a `let` with a type, a field).
-    pub fn value_of_declared(&self, ty: &TypeRef) -> Value {
-        self.value_of_type(ty, || format!("is declared as `{ty}`"), Wrapped::NONE)
+    pub fn value_of_declared(&self, ty: &TypeRef, at: Option<Span>) -> Value {
+        let v = self.value_of_type(ty, || format!("is declared as `{ty}`"), Wrapped::NONE);
+        match v {
+            Value::Pool {
+                krate,
+                mut evidence,
+                wrapped,
+            } => {
+                evidence.span = at;
+                Value::Pool {
+                    krate,
+                    evidence,
+                    wrapped,
+                }
+            }
+            Value::Guard {
+                krate,
+                kind,
+                mut evidence,
+                wrapped,
+                owned,
+            } => {
+                evidence.span = at;
+                Value::Guard {
+                    krate,
+                    kind,
+                    evidence,
+                    wrapped,
+                    owned,
+                }
+            }
+            other => other,
+        }
     }
 
     fn value_of_type(&self, ty: &TypeRef, why: impl FnOnce() -> String, wrapped: Wrapped) -> Value {
-        let index = self.file.index;
-        let class = index.classify(ty, self.file.catalog);
+        let class = self.file.index.classify(ty, self.file.catalog);
         let (class, owned) = match class {
             TypeClass::Ref(inner) => (*inner, false),
             other => (other, true),
@@ -525,6 +1443,10 @@ impl<'a> BodyCx<'a> {
                 owned,
             },
             TypeClass::Struct(s) => Value::Struct(s),
+            TypeClass::Unknown => match ty {
+                TypeRef::Ref(inner) => Value::Opaque((**inner).clone()),
+                other => Value::Opaque(other.clone()),
+            },
             _ => Value::Unknown,
         }
     }
@@ -550,11 +1472,14 @@ impl<'a> BodyCx<'a> {
                 }
             }
         }
-        self.value_of_type(
+        match self.value_of_type(
             ty,
             || format!("is returned by `{shown}` (declared `-> {ret}`)"),
             wrapped,
-        )
+        ) {
+            Value::Opaque(_) => Value::Unknown,
+            v => v,
+        }
     }
 
     /// Classifies an expression from the evidence.
@@ -570,13 +1495,71 @@ impl<'a> BodyCx<'a> {
             syn::Expr::MethodCall(m) => self.classify_method(m),
             syn::Expr::Call(c) => self.classify_call(c),
             syn::Expr::Cast(c) => self.classify(&c.expr),
+            syn::Expr::Struct(s) => self.classify_struct(s),
+            syn::Expr::Async(a) => match a.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => self.classify(tail).map_wrapped(|w| {
+                    w.future = true;
+                    true
+                }),
+                _ => Value::Unknown,
+            },
             _ => Value::Unknown,
+        }
+    }
+
+    /// A struct literal holding a guard in one of its fields.
+    fn classify_struct(&self, s: &syn::ExprStruct) -> Value {
+        for f in &s.fields {
+            if let Some(stored) = self.stored_guard(&f.expr) {
+                let at = self.file.span(&f.expr);
+                return Value::Holds(Box::new(Stored { at, ..stored }));
+            }
+        }
+        Value::Unknown
+    }
+
+    /// The guard `e` holds by value, directly or inside wrappers (`Mutex::new(conn)`).
+    pub fn stored_guard(&self, e: &syn::Expr) -> Option<Stored> {
+        let e = strip_parens(e);
+        match self.classify(e) {
+            Value::Holds(s) => return Some(*s),
+            v => {
+                if let Some((_, _, evidence)) = v.as_owned_guard() {
+                    return Some(Stored {
+                        at: self.file.span(e),
+                        guard: self.file.text(e),
+                        evidence: evidence.clone(),
+                    });
+                }
+            }
+        }
+        let state = &self.file.catalog.std.state;
+        match e {
+            syn::Expr::Call(c) => {
+                let path = self.call_path(c)?;
+                if !path_ends_with_any(&path, &state.holders_new)
+                    && !path_ends_with_any(&path, &state.lazy_constructors)
+                {
+                    return None;
+                }
+                let inner = self.stored_guard(c.args.first()?)?;
+                Some(Stored {
+                    at: self.file.span(e),
+                    ..inner
+                })
+            }
+            syn::Expr::Closure(c) => self.stored_guard(&c.body),
+            syn::Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => self.stored_guard(tail),
+                _ => None,
+            },
+            _ => None,
         }
     }
 
     fn classify_await(&self, a: &syn::ExprAwait) -> Value {
         let inner = self.classify(&a.base);
-        if inner != Value::Unknown {
+        if !matches!(inner, Value::Unknown | Value::Opaque(_)) {
             return inner.awaited();
         }
         // weak evidence: a zero-argument `get()` that is awaited is a pool checkout
@@ -660,7 +1643,11 @@ impl<'a> BodyCx<'a> {
             return self.classify(&m.receiver);
         }
         let recv = self.classify(&m.receiver);
-        if method == "clone" && m.args.is_empty() {
+        if matches!(
+            method.as_str(),
+            "clone" | "get_ref" | "into_inner" | "as_ref"
+        ) && m.args.is_empty()
+        {
             return match recv {
                 Value::Pool { .. } | Value::Struct(_) => recv,
                 _ => Value::Unknown,
@@ -678,12 +1665,19 @@ impl<'a> BodyCx<'a> {
         Value::Unknown
     }
 
-    /// An explicit acquisition `pool.acquire()`, `pool.get()`, … as a (wrapped) guard.
-    fn acquisition(&self, m: &syn::ExprMethodCall, method: &str, recv: &Value) -> Option<Value> {
+    /// An explicit acquisition `pool.acquire()`, `pool.get()`, … as a (wrapped) guard; also a
+    /// transaction begun on a guard (`conn.begin()`).
+    pub fn acquisition(
+        &self,
+        m: &syn::ExprMethodCall,
+        method: &str,
+        recv: &Value,
+    ) -> Option<Value> {
         let catalog = self.file.catalog;
-        let (pool_krate, strong) = match recv {
-            Value::Pool { krate, wrapped, .. } if wrapped.is_bare() => (*krate, true),
-            Value::Unknown if receiver_says_pool(&m.receiver) => (None, false),
+        let (pool_krate, strong, on_guard) = match recv {
+            Value::Pool { krate, wrapped, .. } if wrapped.is_bare() => (*krate, true, false),
+            Value::Guard { krate, wrapped, .. } if wrapped.is_bare() => (*krate, true, true),
+            Value::Unknown if receiver_says_pool(&m.receiver) => (None, false, false),
             _ => return None,
         };
         let candidates = catalog
@@ -699,8 +1693,9 @@ impl<'a> BodyCx<'a> {
             else {
                 continue;
             };
-            // by name alone, a synchronous `get()` is too common to trust
-            if !strong && !acq.is_async {
+            // by name alone, a synchronous `get()` is too common to trust; on a guard, only
+            // transactions are acquired (`conn.begin()`)
+            if (!strong && !acq.is_async) || (on_guard && acq.yields != GuardKind::Transaction) {
                 continue;
             }
             let span = self.file.span(m);
@@ -727,27 +1722,36 @@ impl<'a> BodyCx<'a> {
     }
 
     fn classify_call(&self, c: &syn::ExprCall) -> Value {
-        let syn::Expr::Path(p) = &*c.func else {
-            return Value::Unknown;
-        };
-        let path = lower_path(&p.path, self.file.uses, self.self_ty.as_ref());
-        let TypeRef::Path { segments, .. } = &path else {
+        let Some(segments) = self.call_path(c) else {
             return Value::Unknown;
         };
         let n = segments.len();
         let last = segments[n - 1].as_str();
-        // `Box::new(x)`, `Arc::new(x)`: the value inside
-        if n >= 2
-            && last == "new"
-            && self
-                .file
-                .catalog
-                .std
-                .wrappers
-                .transparent
-                .contains(&segments[n - 2])
-        {
-            return c.args.first().map_or(Value::Unknown, |a| self.classify(a));
+        let state = &self.file.catalog.std.state;
+        if path_ends_with_any(&segments, &state.holders_new) {
+            // `Box::new(conn)` is still the guard; `Mutex::new(conn)` holds it
+            let Some(arg) = c.args.first() else {
+                return Value::Unknown;
+            };
+            if n >= 2
+                && last == "new"
+                && self
+                    .file
+                    .catalog
+                    .std
+                    .wrappers
+                    .transparent
+                    .contains(&segments[n - 2])
+            {
+                return self.classify(arg);
+            }
+            return match self.stored_guard(arg) {
+                Some(s) => Value::Holds(Box::new(Stored {
+                    at: self.file.span(c),
+                    ..s
+                })),
+                None => Value::Unknown,
+            };
         }
         if n == 1 {
             return self.crate_fn_value(self.file.index.free_fns(last), &format!("{last}()"));
@@ -782,9 +1786,123 @@ impl<'a> BodyCx<'a> {
             Value::Unknown
         }
     }
+
+    /// The path of a call's function, expanded through the file's imports (`forget(x)` after
+    /// `use std::mem::forget;` is `std::mem::forget`).
+    pub fn call_path(&self, call: &syn::ExprCall) -> Option<Vec<String>> {
+        let syn::Expr::Path(p) = &*call.func else {
+            return None;
+        };
+        match lower_path(&p.path, self.file.uses, self.self_ty.as_ref()) {
+            TypeRef::Path { segments, .. } if !segments.is_empty() => Some(segments),
+            _ => None,
+        }
+    }
 }
 
-/// The receiver's name says it is a pool: `pool`, `db_pool`, `state.pg_pool`, `PgPool`-like names.
+/// The acquisition method call inside an expression such as `pool.get().await?`.
+pub fn find_acquisition_call(e: &syn::Expr) -> Option<&syn::ExprMethodCall> {
+    match strip_parens(e) {
+        syn::Expr::Try(t) => find_acquisition_call(&t.expr),
+        syn::Expr::Await(a) => find_acquisition_call(&a.base),
+        syn::Expr::MethodCall(m)
+            if UNWRAPPERS.contains(&m.method.to_string().as_str())
+                || RESULT_ADAPTERS.contains(&m.method.to_string().as_str()) =>
+        {
+            find_acquisition_call(&m.receiver)
+        }
+        syn::Expr::MethodCall(m) => Some(m),
+        _ => None,
+    }
+}
+
+impl BodyCx<'_> {
+    /// A pool expression as written, without borrows and clones: `&state.db` → `state.db`.
+    pub fn pool_key(&self, e: &syn::Expr) -> String {
+        match strip_parens(e) {
+            syn::Expr::Reference(r) => self.pool_key(&r.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.pool_key(&u.expr),
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(
+                        m.method.to_string().as_str(),
+                        "clone" | "as_ref" | "get_ref"
+                    ) =>
+            {
+                self.pool_key(&m.receiver)
+            }
+            syn::Expr::Path(p) => p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect::<Vec<_>>()
+                .join("::"),
+            syn::Expr::Field(f) => {
+                let member = match &f.member {
+                    syn::Member::Named(id) => id.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                };
+                format!("{}.{member}", self.pool_key(&f.base))
+            }
+            other => self.file.text(other),
+        }
+    }
+}
+
+fn contains_await(e: &syn::Expr) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    }
+    let mut v = V(false);
+    v.visit_expr(e);
+    v.0
+}
+
+/// Calls `f` with every single-identifier path in `e`, including identifiers inside macro
+/// arguments (`format!("{}", conn.id)`).
+pub fn visit_idents(e: &syn::Expr, f: &mut dyn FnMut(&str)) {
+    struct V<'f>(&'f mut dyn FnMut(&str));
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if let Some(id) = p.path.get_ident() {
+                (self.0)(&id.to_string());
+            }
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            tokens_idents(m.tokens.clone(), self.0);
+        }
+    }
+    V(f).visit_expr(e);
+}
+
+fn tokens_idents(tokens: proc_macro2::TokenStream, f: &mut dyn FnMut(&str)) {
+    for t in tokens {
+        match t {
+            proc_macro2::TokenTree::Ident(i) => f(&i.to_string()),
+            proc_macro2::TokenTree::Group(g) => tokens_idents(g.stream(), f),
+            _ => {}
+        }
+    }
+}
+
+fn collect_pat_idents(p: &syn::Pat, out: &mut Vec<String>) {
+    struct Idents<'x>(&'x mut Vec<String>);
+    impl<'ast> Visit<'ast> for Idents<'_> {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0.push(i.ident.to_string());
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    Idents(out).visit_pat(p);
+}
+
+/// The receiver's name says it is a pool: `pool`, `db_pool`, `state.pg_pool`.
 fn receiver_says_pool(e: &syn::Expr) -> bool {
     let name = match e {
         syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
@@ -809,18 +1927,4 @@ fn receiver_says_pool(e: &syn::Expr) -> bool {
                     .any(|p| part.starts_with(p)))
         })
     })
-}
-
-impl BodyCx<'_> {
-    /// The path of a call's function, expanded through the file's imports (`forget(x)` after
-    /// `use std::mem::forget;` is `std::mem::forget`).
-    pub fn call_path(&self, call: &syn::ExprCall) -> Option<Vec<String>> {
-        let syn::Expr::Path(p) = &*call.func else {
-            return None;
-        };
-        match lower_path(&p.path, self.file.uses, self.self_ty.as_ref()) {
-            TypeRef::Path { segments, .. } => Some(segments),
-            _ => None,
-        }
-    }
 }

@@ -38,6 +38,17 @@ impl FileCx<'_> {
         }
     }
 
+    /// Span of a method call from the method's name to the end of its arguments, so that in a
+    /// chain split over lines it points at the line of the call itself.
+    pub fn method_span(&self, m: &syn::ExprMethodCall) -> Span {
+        let start = m.method.span().byte_range().start;
+        Span {
+            file: self.id,
+            start,
+            end: self.span(m).end.max(start),
+        }
+    }
+
     /// Source text of a syntax node, shortened to its first line.
     pub fn text(&self, node: &impl Spanned) -> String {
         let span = self.span(node);

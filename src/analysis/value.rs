@@ -35,6 +35,17 @@ impl Wrapped {
     }
 }
 
+/// Where a guard was put inside another value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The expression that stores it (`Mutex::new(conn)`, the struct field's value).
+    pub at: Span,
+    /// The guard as written.
+    pub guard: String,
+    /// Why it is a guard.
+    pub evidence: Evidence,
+}
+
 /// What an expression evaluates to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
@@ -62,6 +73,10 @@ pub enum Value {
     },
     /// A value of a crate-local struct (used to look up field types).
     Struct(String),
+    /// A value that holds a guard inside (`Mutex::new(conn)`, a struct literal with a guard field).
+    Holds(Box<Stored>),
+    /// A value of a declared type the catalogue does not know (`reqwest::blocking::Client`).
+    Opaque(crate::index::types::TypeRef),
     /// Nothing known.
     Unknown,
 }

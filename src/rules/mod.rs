@@ -1,11 +1,19 @@
 //! The rules. Each lives in its own file with its documentation (the text `poolcheck explain`
 //! prints and the README's rule table is made from) and registers here, in [`ALL`].
 
+mod blocking_acquire_in_async;
+mod conn_accumulated;
 mod conn_forgotten;
+mod conn_held_while_waiting;
+mod conn_stored_long_lived;
+mod connection_not_driven;
 mod parse_error;
+mod tx_not_finalized;
 
-use crate::analysis::body::BodyCx;
+use crate::analysis::body::{BodyCx, Wait};
+use crate::index::types::TypeRef;
 use crate::report::{Diagnostic, Severity};
+use crate::source::Span;
 
 /// A rule's identity and documentation.
 #[derive(Debug)]
@@ -29,6 +37,37 @@ pub trait Rule: Sync {
     /// Called after each expression of a function body has been walked, with the bindings
     /// visible at that point.
     fn check_expr(&self, _cx: &BodyCx<'_>, _expr: &syn::Expr, _out: &mut Vec<Diagnostic>) {}
+
+    /// Called where the task waits: an `.await`, a `join!`/`select!`, or a blocking call in
+    /// synchronous code.
+    fn check_wait(&self, _cx: &BodyCx<'_>, _wait: &Wait<'_>, _out: &mut Vec<Diagnostic>) {}
+
+    /// Called after each `let` statement was walked and its bindings made, with the statements
+    /// that follow it in its block.
+    fn check_local(
+        &self,
+        _cx: &BodyCx<'_>,
+        _local: &syn::Local,
+        _rest: &[syn::Stmt],
+        _out: &mut Vec<Diagnostic>,
+    ) {
+    }
+
+    /// Called at each normal exit of a function, closure or async block: a `return` of
+    /// anything but `Err(..)`, or the end of the body.
+    fn check_exit(&self, _cx: &BodyCx<'_>, _at: Span, _out: &mut Vec<Diagnostic>) {}
+
+    /// Called for each `static`/`const` item and each entry of `thread_local!`/`lazy_static!`,
+    /// after its initialiser was walked.
+    fn check_static(
+        &self,
+        _cx: &BodyCx<'_>,
+        _name: &syn::Ident,
+        _ty: &TypeRef,
+        _init: &syn::Expr,
+        _out: &mut Vec<Diagnostic>,
+    ) {
+    }
 }
 
 /// Declares a rule's [`RuleInfo`] from its doc comment, clippy-style.
@@ -46,7 +85,16 @@ macro_rules! declare_rule {
 pub(crate) use declare_rule;
 
 /// Every rule, sorted by id.
-pub static ALL: &[&dyn Rule] = &[&conn_forgotten::ConnForgotten, &parse_error::ParseError];
+pub static ALL: &[&dyn Rule] = &[
+    &blocking_acquire_in_async::BlockingAcquireInAsync,
+    &conn_accumulated::ConnAccumulated,
+    &conn_forgotten::ConnForgotten,
+    &conn_held_while_waiting::ConnHeldWhileWaiting,
+    &conn_stored_long_lived::ConnStoredLongLived,
+    &connection_not_driven::ConnectionNotDriven,
+    &parse_error::ParseError,
+    &tx_not_finalized::TxNotFinalized,
+];
 
 /// The rule with this id.
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {

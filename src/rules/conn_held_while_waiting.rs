@@ -1,0 +1,141 @@
+//! `conn-held-while-waiting`: a guard kept across a wait that does not use it.
+
+use super::{declare_rule, Rule, RuleInfo};
+use crate::analysis::body::{BodyCx, Wait};
+use crate::analysis::value::Value;
+use crate::report::Diagnostic;
+use syn::visit::Visit;
+
+declare_rule! {
+    /// ### What it flags
+    /// A pooled connection or transaction that is live across an `.await` (or a `join!`/
+    /// `select!`, or in synchronous code a `std::thread::sleep` or a blocking HTTP call) whose
+    /// expression does not use it: an HTTP request, a sleep, a channel, password hashing,
+    /// another service, a connection from another pool. That includes waits after the guard's
+    /// last use while it is still in scope. Waits that use the guard (`&mut *conn`, `&mut tx`,
+    /// `tx.commit()`, a helper given the guard, a transaction or statement made from it) are its
+    /// own work and stay silent, and so does anything after `drop(conn)` or after the guard was
+    /// moved.
+    ///
+    /// ### Why it drains a pool
+    /// While the task waits, its connection sits idle but checked out. A slow dependency then
+    /// holds one connection per in-flight request: at peak load every slot is taken by requests
+    /// waiting on something else, and requests that only need the database queue until they
+    /// time out.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// let mut tx = state.db.begin().await?;
+    /// sqlx::query(INSERT_USER).execute(&mut *tx).await?;
+    /// state.mailer.send_welcome(&email).await?; // the transaction waits on the mail server
+    /// tx.commit().await?;
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// let mut tx = state.db.begin().await?;
+    /// sqlx::query(INSERT_USER).execute(&mut *tx).await?;
+    /// tx.commit().await?;
+    /// state.mailer.send_welcome(&email).await?; // after the connection went back
+    /// ```
+    /// Or end the guard's scope early: `drop(conn);` after its last use.
+    ///
+    /// ### Known problems
+    /// A wait on a future that was created from the guard earlier and stored under another
+    /// name is recognised only when that name was bound from the guard without an `.await`.
+    CONN_HELD_WHILE_WAITING, "conn-held-while-waiting", Warning,
+    "a live guard across an `.await` (or a sleep or blocking call) that does not use it: the slot stays taken while the task waits"
+}
+
+/// See [`CONN_HELD_WHILE_WAITING`].
+pub struct ConnHeldWhileWaiting;
+
+impl Rule for ConnHeldWhileWaiting {
+    fn info(&self) -> &'static RuleInfo {
+        &CONN_HELD_WHILE_WAITING
+    }
+
+    fn check_wait(&self, cx: &BodyCx<'_>, wait: &Wait<'_>, out: &mut Vec<Diagnostic>) {
+        let pools_used = pools_used(cx, &wait.exprs);
+        let held: Vec<_> = cx
+            .live_guards()
+            .filter(|(id, _)| !wait.exprs.iter().any(|e| cx.mentions_guard(e, *id)))
+            // a second acquisition from the guard's own pool is `nested-acquire`'s finding
+            .filter(|(_, t)| t.pool.as_ref().is_none_or(|p| !pools_used.contains(p)))
+            .collect();
+        let Some((_, first)) = held.first() else {
+            return;
+        };
+        let file = cx.file;
+        let what = if wait.how == ".await" {
+            "this `.await`".to_string()
+        } else {
+            format!("this `{}`", wait.how)
+        };
+        let mut d = Diagnostic::new(
+            CONN_HELD_WHILE_WAITING.id,
+            CONN_HELD_WHILE_WAITING.default_severity,
+            wait.span,
+            format!(
+                "{} `{}` is held across {what}, which does not use it: its pool slot stays taken while the task waits",
+                first.kind.noun(),
+                first.name
+            ),
+        );
+        for (_, t) in &held {
+            d = d.with_label(t.acquired, format!("`{}` {}", t.name, t.evidence.text));
+        }
+        let help = match first.last_use.filter(|u| u.start < wait.span.start) {
+            Some(last) => {
+                d = d.with_label(last, format!("last use of `{}`", first.name));
+                format!(
+                    "call `drop({})` after line {} (its last use), or move this wait before the connection is taken",
+                    first.name,
+                    file.line(last)
+                )
+            }
+            None => "take the connection after this wait, or release it before waiting".to_string(),
+        };
+        out.push(d.with_help(help));
+    }
+}
+
+/// Pools a wait takes connections from: explicit acquisitions and pools passed as arguments
+/// (executors and helpers), keyed as written.
+fn pools_used(cx: &BodyCx<'_>, exprs: &[&syn::Expr]) -> Vec<String> {
+    struct V<'c, 'a> {
+        cx: &'c BodyCx<'a>,
+        keys: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for V<'_, '_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let recv = self.cx.classify(&m.receiver);
+            if let Some(Value::Guard { .. }) = self.cx.acquisition(m, &m.method.to_string(), &recv)
+            {
+                self.keys.push(self.cx.pool_key(&m.receiver));
+            }
+            for a in &m.args {
+                if self.cx.classify(a).as_pool().is_some() {
+                    self.keys.push(self.cx.pool_key(a));
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            for a in &c.args {
+                if self.cx.classify(a).as_pool().is_some() {
+                    self.keys.push(self.cx.pool_key(a));
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let mut v = V {
+        cx,
+        keys: Vec::new(),
+    };
+    for e in exprs {
+        v.visit_expr(e);
+    }
+    v.keys
+}
