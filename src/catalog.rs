@@ -12,23 +12,20 @@ use std::sync::OnceLock;
 /// One catalogue file: `(file name, contents)`, embedded at build time.
 const CRATE_FILES: &[(&str, &str)] = &[
     ("sqlx.toml", include_str!("../rules/crates/sqlx.toml")),
-    (
-        "deadpool.toml",
-        include_str!("../rules/crates/deadpool.toml"),
-    ),
+    ("deadpool.toml", include_str!("../rules/crates/deadpool.toml")),
     ("bb8.toml", include_str!("../rules/crates/bb8.toml")),
     ("r2d2.toml", include_str!("../rules/crates/r2d2.toml")),
     ("diesel.toml", include_str!("../rules/crates/diesel.toml")),
     ("mobc.toml", include_str!("../rules/crates/mobc.toml")),
     ("sea-orm.toml", include_str!("../rules/crates/sea-orm.toml")),
     ("redis.toml", include_str!("../rules/crates/redis.toml")),
-    (
-        "tokio-postgres.toml",
-        include_str!("../rules/crates/tokio-postgres.toml"),
-    ),
+    ("tokio-postgres.toml", include_str!("../rules/crates/tokio-postgres.toml")),
     ("mongodb.toml", include_str!("../rules/crates/mongodb.toml")),
     ("mysql.toml", include_str!("../rules/crates/mysql.toml")),
 ];
+
+/// The embedded `rules/frameworks.toml`: how web frameworks mark request handlers.
+const FRAMEWORKS_FILE: &str = include_str!("../rules/frameworks.toml");
 
 /// The embedded `rules/std.toml`: standard-library and framework knowledge shared by all crates.
 const STD_FILE: &str = include_str!("../rules/std.toml");
@@ -344,6 +341,37 @@ pub struct StdApi {
     pub accumulate: Accumulate,
 }
 
+/// How one web framework marks request handlers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Framework {
+    /// Name for messages.
+    pub name: String,
+    /// Path prefixes of the framework's crates.
+    pub paths: Vec<String>,
+    /// Attributes that make a function a handler (last path segment).
+    #[serde(default)]
+    pub attributes: Vec<String>,
+    /// Free functions whose path arguments are handlers: axum `get(h)`.
+    #[serde(default)]
+    pub registrar_fns: Vec<String>,
+    /// Methods whose path arguments are handlers: actix `.to(h)`.
+    #[serde(default)]
+    pub registrar_methods: Vec<String>,
+    /// Macros listing handlers: rocket `routes![a, b]`.
+    #[serde(default)]
+    pub registrar_macros: Vec<String>,
+    /// Parameter types that make a trait-impl method an RPC handler: tonic `Request`.
+    #[serde(default)]
+    pub request_types: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrameworksFile {
+    framework: Vec<Framework>,
+}
+
 /// The whole loaded catalogue.
 #[derive(Debug)]
 pub struct Catalog {
@@ -351,6 +379,8 @@ pub struct Catalog {
     pub crates: Vec<CrateApi>,
     /// Standard-library knowledge.
     pub std: StdApi,
+    /// Web frameworks.
+    pub frameworks: Vec<Framework>,
     guard_by_name: HashMap<String, Vec<(usize, GuardKind)>>,
     pool_by_name: HashMap<String, Vec<usize>>,
 }
@@ -377,50 +407,36 @@ impl Catalog {
     pub fn load_embedded() -> Result<Catalog, CatalogError> {
         let mut crates = Vec::new();
         for (file, text) in CRATE_FILES {
-            let api: CrateApi = toml::from_str(text).map_err(|e| CatalogError {
-                file: format!("crates/{file}"),
-                message: e.to_string(),
-            })?;
+            let api: CrateApi = toml::from_str(text)
+                .map_err(|e| CatalogError { file: format!("crates/{file}"), message: e.to_string() })?;
             crates.push(api);
         }
-        let std: StdApi = toml::from_str(STD_FILE).map_err(|e| CatalogError {
-            file: "std.toml".into(),
-            message: e.to_string(),
-        })?;
-        Ok(Catalog::new(crates, std))
+        let std: StdApi =
+            toml::from_str(STD_FILE).map_err(|e| CatalogError { file: "std.toml".into(), message: e.to_string() })?;
+        let frameworks: FrameworksFile = toml::from_str(FRAMEWORKS_FILE)
+            .map_err(|e| CatalogError { file: "frameworks.toml".into(), message: e.to_string() })?;
+        Ok(Catalog::new(crates, std, frameworks.framework))
     }
 
-    fn new(crates: Vec<CrateApi>, std: StdApi) -> Catalog {
+    fn new(crates: Vec<CrateApi>, std: StdApi, frameworks: Vec<Framework>) -> Catalog {
         let mut guard_by_name: HashMap<String, Vec<(usize, GuardKind)>> = HashMap::new();
         let mut pool_by_name: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, c) in crates.iter().enumerate() {
             for g in &c.guard_types {
-                guard_by_name
-                    .entry(g.name.clone())
-                    .or_default()
-                    .push((i, g.kind));
+                guard_by_name.entry(g.name.clone()).or_default().push((i, g.kind));
             }
             for p in &c.pool_types {
                 pool_by_name.entry(p.clone()).or_default().push(i);
             }
         }
-        Catalog {
-            crates,
-            std,
-            guard_by_name,
-            pool_by_name,
-        }
+        Catalog { crates, std, frameworks, guard_by_name, pool_by_name }
     }
 
     /// Crates owning `path` (segments): those whose `paths` hold its longest matching prefix, so
     /// `deadpool_redis::redis::Client` belongs to redis, not to deadpool.
     pub fn crates_for_path(&self, segments: &[String]) -> impl Iterator<Item = usize> + '_ {
         let best = |c: &CrateApi| {
-            c.paths
-                .iter()
-                .filter(|p| path_starts_with(segments, p))
-                .map(|p| p.split("::").count())
-                .max()
+            c.paths.iter().filter(|p| path_starts_with(segments, p)).map(|p| p.split("::").count()).max()
         };
         let longest = self.crates.iter().filter_map(best).max();
         let owners: Vec<usize> = self
@@ -447,11 +463,7 @@ impl Catalog {
 /// True when `path` ends with the `::`-separated segments of `suffix`.
 pub fn path_ends_with(path: &[String], suffix: &str) -> bool {
     let want: Vec<&str> = suffix.split("::").collect();
-    path.len() >= want.len()
-        && path[path.len() - want.len()..]
-            .iter()
-            .zip(&want)
-            .all(|(a, b)| a == b)
+    path.len() >= want.len() && path[path.len() - want.len()..].iter().zip(&want).all(|(a, b)| a == b)
 }
 
 /// True when `path` ends with any of `suffixes`.
@@ -488,10 +500,8 @@ mod tests {
     #[test]
     fn every_rules_file_is_embedded() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/crates");
-        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut on_disk: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         on_disk.sort();
         let mut embedded: Vec<String> = CRATE_FILES.iter().map(|(f, _)| f.to_string()).collect();
         embedded.sort();
@@ -500,10 +510,7 @@ mod tests {
 
     #[test]
     fn path_prefixes_match_whole_segments() {
-        let segs: Vec<String> = ["diesel", "r2d2", "Pool"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let segs: Vec<String> = ["diesel", "r2d2", "Pool"].iter().map(|s| s.to_string()).collect();
         assert!(path_starts_with(&segs, "diesel::r2d2"));
         assert!(path_starts_with(&segs, "diesel"));
         assert!(!path_starts_with(&segs, "diesel::r2"));

@@ -13,12 +13,7 @@ use std::process::ExitCode;
 
 /// Finds database connection-pool misuse in Rust source before it ships.
 #[derive(Debug, Parser)]
-#[command(
-    name = "poolcheck",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "poolcheck", version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -100,9 +95,8 @@ impl std::str::FromStr for FormatTarget {
             Some((n, _)) => (n, None),
             None => (s, None),
         };
-        let format = Format::from_str(name, true).map_err(|_| {
-            format!("unknown format `{name}` (expected one of: human, short, json, sarif, github)")
-        })?;
+        let format = Format::from_str(name, true)
+            .map_err(|_| format!("unknown format `{name}` (expected one of: human, short, json, sarif, github)"))?;
         Ok(FormatTarget { format, file })
     }
 }
@@ -147,20 +141,10 @@ fn run(args: impl IntoIterator<Item = OsString>, cargo: bool) -> ExitCode {
 
 fn list_rules() -> Result<()> {
     let mut out = std::io::stdout().lock();
-    let width = rules::ALL
-        .iter()
-        .map(|r| r.info().id.len())
-        .max()
-        .unwrap_or(0);
+    let width = rules::ALL.iter().map(|r| r.info().id.len()).max().unwrap_or(0);
     for r in rules::ALL {
         let info = r.info();
-        writeln!(
-            out,
-            "{:width$}  {:7}  {}",
-            info.id,
-            info.default_severity.to_string(),
-            info.summary
-        )?;
+        writeln!(out, "{:width$}  {:7}  {}", info.id, info.default_severity.to_string(), info.summary)?;
     }
     Ok(())
 }
@@ -171,11 +155,7 @@ fn explain(id: &str) -> Result<u8> {
     };
     let info = rule.info();
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "# {} ({} by default)\n\n{}\n",
-        info.id, info.default_severity, info.summary
-    )?;
+    writeln!(out, "# {} ({} by default)\n\n{}\n", info.id, info.default_severity, info.summary)?;
     write!(out, "{}", info.docs)?;
     Ok(0)
 }
@@ -203,12 +183,7 @@ fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
     } else {
         vec![PathBuf::from(".")]
     };
-    let opts = ScanOptions {
-        paths,
-        jobs: args.jobs,
-        max_file_size: args.max_file_size,
-        rules,
-    };
+    let opts = ScanOptions { paths, jobs: args.jobs, max_file_size: args.max_file_size, rules };
     let report = engine::scan(&opts)?;
     emit(&report, &args)?;
     let failing = report.count(Severity::Error) > 0
@@ -223,25 +198,20 @@ fn emit(report: &Report, args: &CheckArgs) -> Result<()> {
             && match args.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
+                ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
         let mut buf = Vec::new();
         report::render(report, target.format, color, &mut buf)?;
         if args.quiet && target.format == Format::Human {
             // drop the summary line
-            let keep = buf.iter().rposition(|&b| b == b'\n').map_or(0, |end| {
-                buf[..end]
-                    .iter()
-                    .rposition(|&b| b == b'\n')
-                    .map_or(0, |i| i + 1)
-            });
+            let keep = buf
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |end| buf[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1));
             buf.truncate(keep);
         }
         match file {
-            Some(path) => std::fs::write(path, &buf)
-                .with_context(|| format!("cannot write {}", path.display()))?,
+            Some(path) => std::fs::write(path, &buf).with_context(|| format!("cannot write {}", path.display()))?,
             None => {
                 let mut out = std::io::stdout().lock();
                 // a closed pipe (`| head`) is not an error worth reporting
@@ -265,17 +235,10 @@ fn workspace_roots() -> Result<Vec<PathBuf>> {
     let mut roots: Vec<PathBuf> = metadata
         .workspace_packages()
         .iter()
-        .filter_map(|p| {
-            p.manifest_path
-                .parent()
-                .map(|d| d.as_std_path().to_path_buf())
-        })
+        .filter_map(|p| p.manifest_path.parent().map(|d| d.as_std_path().to_path_buf()))
         .collect();
     roots.sort();
     roots.dedup();
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    Ok(roots
-        .into_iter()
-        .map(|r| r.strip_prefix(&cwd).map(|p| p.to_path_buf()).unwrap_or(r))
-        .collect())
+    Ok(roots.into_iter().map(|r| r.strip_prefix(&cwd).map(|p| p.to_path_buf()).unwrap_or(r)).collect())
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub type FileId = usize;
 
 /// A byte range in one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
     /// The file the range is in.
     pub file: FileId,
@@ -40,12 +40,7 @@ impl SourceFile {
     /// A file with its text; the line index is computed here.
     pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
         let line_starts = line_starts(&text);
-        SourceFile {
-            path,
-            name,
-            text,
-            line_starts,
-        }
+        SourceFile { path, name, text, line_starts }
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.
@@ -53,18 +48,13 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
         let start = self.line_starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
 
     /// 0-based line containing `offset`.
     pub fn line_index(&self, offset: usize) -> usize {
-        self.line_starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1)
+        self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1)
     }
 
     /// Byte offsets at which lines start.
@@ -75,11 +65,7 @@ impl SourceFile {
     /// Byte range of 0-based line `line` (without its newline), if it exists.
     pub fn line_range(&self, line: usize) -> Option<Range<usize>> {
         let start = *self.line_starts.get(line)?;
-        let end = self
-            .line_starts
-            .get(line + 1)
-            .copied()
-            .unwrap_or(self.text.len());
+        let end = self.line_starts.get(line + 1).copied().unwrap_or(self.text.len());
         let text = &self.text[start..end];
         let trimmed = text.trim_end_matches(['\n', '\r']).len();
         Some(start..start + trimmed)
@@ -87,16 +73,11 @@ impl SourceFile {
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(newlines(text.as_bytes()).map(|i| i + 1))
-        .collect()
+    std::iter::once(0).chain(newlines(text.as_bytes()).map(|i| i + 1)).collect()
 }
 
 fn newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &b)| (b == b'\n').then_some(i))
+    bytes.iter().enumerate().filter_map(|(i, &b)| (b == b'\n').then_some(i))
 }
 
 /// Every file of a scan, indexed by [`FileId`].
@@ -134,53 +115,24 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
     type Source = &'a str;
 
     fn name(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
-        Ok(&self
-            .files
-            .get(id)
-            .ok_or(codespan_reporting::files::Error::FileMissing)?
-            .name)
+        Ok(&self.files.get(id).ok_or(codespan_reporting::files::Error::FileMissing)?.name)
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
-        Ok(&self
-            .files
-            .get(id)
-            .ok_or(codespan_reporting::files::Error::FileMissing)?
-            .text)
+        Ok(&self.files.get(id).ok_or(codespan_reporting::files::Error::FileMissing)?.text)
     }
 
-    fn line_index(
-        &'a self,
-        id: FileId,
-        byte_index: usize,
-    ) -> Result<usize, codespan_reporting::files::Error> {
-        Ok(self
-            .files
-            .get(id)
-            .ok_or(codespan_reporting::files::Error::FileMissing)?
-            .line_index(byte_index))
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self.files.get(id).ok_or(codespan_reporting::files::Error::FileMissing)?.line_index(byte_index))
     }
 
-    fn line_range(
-        &'a self,
-        id: FileId,
-        line_index: usize,
-    ) -> Result<Range<usize>, codespan_reporting::files::Error> {
-        let file = self
-            .files
-            .get(id)
-            .ok_or(codespan_reporting::files::Error::FileMissing)?;
-        let start = *file.line_starts.get(line_index).ok_or(
-            codespan_reporting::files::Error::LineTooLarge {
-                given: line_index,
-                max: file.line_starts.len() - 1,
-            },
-        )?;
-        let end = file
-            .line_starts
-            .get(line_index + 1)
-            .copied()
-            .unwrap_or(file.text.len());
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, codespan_reporting::files::Error> {
+        let file = self.files.get(id).ok_or(codespan_reporting::files::Error::FileMissing)?;
+        let start = *file.line_starts.get(line_index).ok_or(codespan_reporting::files::Error::LineTooLarge {
+            given: line_index,
+            max: file.line_starts.len() - 1,
+        })?;
+        let end = file.line_starts.get(line_index + 1).copied().unwrap_or(file.text.len());
         Ok(start..end)
     }
 }

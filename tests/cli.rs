@@ -12,11 +12,7 @@ fn poolcheck() -> Command {
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = poolcheck().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
 const SAMPLE: &str = "tests/data/sample";
@@ -45,17 +41,7 @@ fn json_output_follows_the_contract() {
     assert_eq!(doc["summary"]["errors"], 2);
     assert_eq!(doc["summary"]["warnings"], 1);
     for d in doc["diagnostics"].as_array().unwrap() {
-        for key in [
-            "rule",
-            "severity",
-            "message",
-            "file",
-            "line",
-            "column",
-            "end_line",
-            "end_column",
-            "labels",
-        ] {
+        for key in ["rule", "severity", "message", "file", "line", "column", "end_line", "end_column", "labels"] {
             assert!(d.get(key).is_some(), "diagnostic lacks `{key}`: {d}");
         }
     }
@@ -68,29 +54,15 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
     assert_eq!(code, 1);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string("tests/sarif-schema-2.1.0.json").unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string("tests/sarif-schema-2.1.0.json").unwrap()).unwrap();
     let validator = jsonschema::draft7::new(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&doc)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "SARIF does not validate:\n{}",
-        errors.join("\n")
-    );
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    assert!(errors.is_empty(), "SARIF does not validate:\n{}", errors.join("\n"));
     let results = doc["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 3);
-    assert!(results
-        .iter()
-        .all(|r| r["partialFingerprints"]["poolcheck/v1"].is_string()));
-    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap();
-    assert!(rules
-        .iter()
-        .any(|r| r["id"] == "conn-forgotten" && r["defaultConfiguration"]["level"] == "error"));
+    assert!(results.iter().all(|r| r["partialFingerprints"]["poolcheck/v1"].is_string()));
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "conn-forgotten" && r["defaultConfiguration"]["level"] == "error"));
     insta::assert_snapshot!("sarif", out);
 }
 
@@ -98,9 +70,7 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
 fn github_output_is_workflow_commands() {
     let (code, out, _) = run(&["check", SAMPLE, "--format", "github"]);
     assert_eq!(code, 1);
-    assert!(out
-        .lines()
-        .all(|l| l.starts_with("::error file=") || l.starts_with("::warning file=")));
+    assert!(out.lines().all(|l| l.starts_with("::error file=") || l.starts_with("::warning file=")));
     insta::assert_snapshot!("github", out);
 }
 
@@ -112,8 +82,7 @@ fn several_formats_in_one_run() {
     let (code, out, _) = run(&["check", SAMPLE, "--format", &arg, "--format", "short"]);
     assert_eq!(code, 1);
     assert_eq!(out.lines().count(), 3, "short output on stdout:\n{out}");
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 3);
 }
 
@@ -128,11 +97,7 @@ fn output_is_identical_across_job_counts() {
 #[test]
 fn exit_status_follows_severity_and_deny() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("ok.rs"),
-        "use sqlx::PgPool;\nfn f(_p: &PgPool) {}\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("ok.rs"), "use sqlx::PgPool;\nfn f(_p: &PgPool) {}\n").unwrap();
     let clean = dir.path().to_str().unwrap();
     assert_eq!(run(&["check", clean]).0, 0);
 
@@ -141,18 +106,7 @@ fn exit_status_follows_severity_and_deny() {
     assert_eq!(run(&["check", &warn_only, "--deny", "warnings"]).0, 1);
     assert_eq!(run(&["check", SAMPLE]).0, 1, "errors fail");
     assert_eq!(run(&["check", SAMPLE, "--ignore", "conn-forgotten"]).0, 0);
-    assert_eq!(
-        run(&[
-            "check",
-            SAMPLE,
-            "--select",
-            "parse-error",
-            "--deny",
-            "warnings"
-        ])
-        .0,
-        1
-    );
+    assert_eq!(run(&["check", SAMPLE, "--select", "parse-error", "--deny", "warnings"]).0, 1);
 }
 
 #[test]
@@ -176,39 +130,14 @@ fn usage_errors_exit_2_with_one_line() {
 #[test]
 fn bad_files_are_reported_and_the_scan_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("latin1.rs"),
-        b"use sqlx::PgPool; // caf\xe9\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("big.rs"),
-        format!("use sqlx::PgPool;\n{}", "// padding\n".repeat(200)),
-    )
-    .unwrap();
-    std::fs::copy(
-        format!("{SAMPLE}/sessions.rs"),
-        dir.path().join("sessions.rs"),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("latin1.rs"), b"use sqlx::PgPool; // caf\xe9\n").unwrap();
+    std::fs::write(dir.path().join("big.rs"), format!("use sqlx::PgPool;\n{}", "// padding\n".repeat(200))).unwrap();
+    std::fs::copy(format!("{SAMPLE}/sessions.rs"), dir.path().join("sessions.rs")).unwrap();
     let root = dir.path().to_str().unwrap();
-    let (code, out, _) = run(&[
-        "check",
-        root,
-        "--format",
-        "short",
-        "--max-file-size",
-        "1000",
-    ]);
+    let (code, out, _) = run(&["check", root, "--format", "short", "--max-file-size", "1000"]);
     assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("latin1.rs:1:25: warning[parse-error]: not valid UTF-8"),
-        "{out}"
-    );
-    assert!(
-        out.contains("big.rs:1:1: warning[parse-error]: file is"),
-        "{out}"
-    );
+    assert!(out.contains("latin1.rs:1:25: warning[parse-error]: not valid UTF-8"), "{out}");
+    assert!(out.contains("big.rs:1:1: warning[parse-error]: file is"), "{out}");
     assert_eq!(out.matches("[conn-forgotten]").count(), 2, "{out}");
 }
 
@@ -228,12 +157,7 @@ fn symlink_loops_and_unreadable_files_do_not_stop_the_scan() {
 #[test]
 fn a_file_list_is_scanned_as_given() {
     // pre-commit passes the changed files; only those are scanned
-    let (code, out, _) = run(&[
-        "check",
-        &format!("{SAMPLE}/sessions.rs"),
-        "--format",
-        "json",
-    ]);
+    let (code, out, _) = run(&["check", &format!("{SAMPLE}/sessions.rs"), "--format", "json"]);
     assert_eq!(code, 1);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["summary"]["files_scanned"], 1);
@@ -262,12 +186,7 @@ fn cargo_poolcheck_scans_the_workspace_members() {
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     // the alias `Db` is defined in another file of the crate: the index resolves it
     assert_eq!(stdout.trim(), "api/src/db.rs:5:5: error[conn-forgotten]: pooled connection `conn` is forgotten: `mem::forget` skips its `Drop`, so its pool slot never returns");
 }

@@ -10,12 +10,7 @@ fn table() -> String {
     let mut t = String::from("| rule | default | what it flags |\n| --- | --- | --- |\n");
     for r in rules::ALL {
         let info = r.info();
-        t.push_str(&format!(
-            "| `{}` | {} | {} |\n",
-            info.id,
-            info.default_severity,
-            info.summary.replace('|', "\\|")
-        ));
+        t.push_str(&format!("| `{}` | {} | {} |\n", info.id, info.default_severity, info.summary.replace('|', "\\|")));
     }
     t
 }
@@ -23,19 +18,12 @@ fn table() -> String {
 #[test]
 fn readme_rule_table_is_current() {
     let readme = std::fs::read_to_string("README.md").unwrap();
-    let (head, rest) = readme
-        .split_once(START)
-        .expect("README has the rules:start marker");
-    let (_, tail) = rest
-        .split_once(END)
-        .expect("README has the rules:end marker");
+    let (head, rest) = readme.split_once(START).expect("README has the rules:start marker");
+    let (_, tail) = rest.split_once(END).expect("README has the rules:end marker");
     let fresh = format!("{head}{START}\n{}{END}{tail}", table());
     if std::env::var_os("UPDATE_README").is_some() {
         std::fs::write("README.md", &fresh).unwrap();
     } else {
-        assert!(
-            readme == fresh,
-            "README's rule table is stale: run `UPDATE_README=1 cargo test --test docs`"
-        );
+        assert!(readme == fresh, "README's rule table is stale: run `UPDATE_README=1 cargo test --test docs`");
     }
 }

@@ -15,17 +15,9 @@ fn markers(root: &Path) -> Vec<(String, usize, String)> {
         if name.ends_with(".json.expect") {
             let text = std::fs::read_to_string(&entry).unwrap();
             let target = name.trim_end_matches(".expect").to_string();
-            for row in text
-                .lines()
-                .map(str::trim)
-                .filter(|r| !r.is_empty() && !r.starts_with('#'))
-            {
+            for row in text.lines().map(str::trim).filter(|r| !r.is_empty() && !r.starts_with('#')) {
                 let (line, rule) = row.split_once(char::is_whitespace).expect("LINE rule-id");
-                out.push((
-                    target.clone(),
-                    line.parse().unwrap(),
-                    rule.trim().to_string(),
-                ));
+                out.push((target.clone(), line.parse().unwrap(), rule.trim().to_string()));
             }
             continue;
         }
@@ -78,11 +70,7 @@ fn fixtures_match_their_markers_exactly() {
     for (file, line, rule) in &expected {
         let hit = report.diagnostics.iter().enumerate().position(|(i, d)| {
             let p = report.position(d.span);
-            !used[i]
-                && report.file_name(d.span) == file
-                && d.rule == rule
-                && p.line <= *line
-                && *line <= p.end_line
+            !used[i] && report.file_name(d.span) == file && d.rule == rule && p.line <= *line && *line <= p.end_line
         });
         match hit {
             Some(i) => used[i] = true,
@@ -95,21 +83,11 @@ fn fixtures_match_their_markers_exactly() {
         .zip(&used)
         .filter(|(_, u)| !**u)
         .map(|(d, _)| {
-            format!(
-                "extra  {}:{} {}: {}",
-                report.file_name(d.span),
-                report.position(d.span).line,
-                d.rule,
-                d.message
-            )
+            format!("extra  {}:{} {}: {}", report.file_name(d.span), report.position(d.span).line, d.rule, d.message)
         })
         .collect();
     let problems: Vec<String> = misses.into_iter().chain(extras).collect();
-    assert!(
-        problems.is_empty(),
-        "fixtures disagree with their markers:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "fixtures disagree with their markers:\n{}", problems.join("\n"));
 }
 
 #[test]
@@ -121,19 +99,10 @@ fn every_rule_has_fixtures_with_markers() {
     }
     for r in rules::ALL {
         let id = r.info().id;
-        assert!(
-            Path::new("fixtures").join(id).is_dir(),
-            "rule `{id}` has no fixtures/{id}/ folder"
-        );
-        assert!(
-            per_rule.get(id).copied().unwrap_or(0) > 0,
-            "rule `{id}` has no `//~ {id}` marker in fixtures/"
-        );
+        assert!(Path::new("fixtures").join(id).is_dir(), "rule `{id}` has no fixtures/{id}/ folder");
+        assert!(per_rule.get(id).copied().unwrap_or(0) > 0, "rule `{id}` has no `//~ {id}` marker in fixtures/");
     }
     for rule in per_rule.keys() {
-        assert!(
-            rules::by_id(rule).is_some(),
-            "marker names unknown rule `{rule}`"
-        );
+        assert!(rules::by_id(rule).is_some(), "marker names unknown rule `{rule}`");
     }
 }

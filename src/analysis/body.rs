@@ -9,11 +9,12 @@
 //! expression, each wait (`.await`, `join!`, a blocking call in sync code), each normal exit
 //! and each `static` initialiser.
 
+use super::facts::{AcquireFact, CallFact, Construction, FileFnFacts, FnFacts, HeldGuard, PerItem};
 use super::value::{Evidence, Stored, Value, Wrapped};
 use super::FileCx;
 use crate::catalog::{path_ends_with, path_ends_with_any, GuardKind, Returns};
 use crate::index::types::{lower_path, lower_type, TypeRef};
-use crate::index::TypeClass;
+use crate::index::{fn_key, FnSig, TypeClass};
 use crate::report::Diagnostic;
 use crate::rules::Rule;
 use crate::source::Span;
@@ -33,6 +34,8 @@ pub struct Binding {
     pub families: Vec<usize>,
     /// Loops enclosing the binding within its frame.
     pub loop_depth: usize,
+    /// For a pool: the place it was taken from (`let db = state.db.clone();` → `state.db`).
+    pub key: Option<String>,
 }
 
 /// A guard followed through a function.
@@ -81,6 +84,18 @@ struct Frame {
     kind: FrameKind,
     is_async: bool,
     loop_depth: usize,
+    /// Enclosing loops of this frame: whether each runs per item (not a retry loop).
+    loops: Vec<bool>,
+    /// The frame runs once per item of an enclosing loop or iterator.
+    per_item: Option<PerItem>,
+    /// The frame initialises a once-cell or lazy static: it runs once.
+    once: bool,
+}
+
+impl Frame {
+    fn new(kind: FrameKind, is_async: bool) -> Frame {
+        Frame { kind, is_async, loop_depth: 0, loops: Vec::new(), per_item: None, once: false }
+    }
 }
 
 #[derive(Debug)]
@@ -103,22 +118,37 @@ pub struct BodyCx<'a> {
     offloading: bool,
     /// True while walking a `static` initialiser.
     in_static: bool,
+    /// Facts recorded for cross-function analyses.
+    facts: FnFacts,
+    /// Handlers registered by framework calls in this body.
+    registered: Vec<(String, Span)>,
+    /// Set while walking the arguments of a call that runs its closures per item or once.
+    closure_context: ClosureContext,
+    /// Module path of the function.
+    module: Vec<String>,
 }
 
+/// How a closure argument runs, decided by the call it is given to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClosureContext {
+    /// Nothing known: the closure runs where it is called.
+    Plain,
+    /// Once per item (`map`, `for_each`).
+    PerItem,
+    /// Once for the program (`get_or_init`, `Lazy::new`).
+    Once,
+}
+
+/// Iterator adaptors whose closures run per item.
+const PER_ITEM_ADAPTORS: &[&str] =
+    &["map", "for_each", "filter_map", "flat_map", "then", "and_then", "try_for_each", "for_each_concurrent", "fold"];
+
 /// Walks every function, method and static of a file.
-pub fn walk_file(
-    file: &syn::File,
-    cx: &FileCx<'_>,
-    rules: &[&dyn Rule],
-    out: &mut Vec<Diagnostic>,
-) {
-    let mut items = ItemWalker {
-        cx,
-        rules,
-        out,
-        self_ty: None,
-    };
+pub fn walk_file(file: &syn::File, cx: &FileCx<'_>, rules: &[&dyn Rule], out: &mut Vec<Diagnostic>) -> FileFnFacts {
+    let mut items =
+        ItemWalker { cx, rules, out, self_ty: None, module: cx.module.clone(), facts: FileFnFacts::default() };
     items.visit_file(file);
+    items.facts
 }
 
 struct ItemWalker<'a, 'b> {
@@ -126,6 +156,8 @@ struct ItemWalker<'a, 'b> {
     rules: &'b [&'b dyn Rule],
     out: &'b mut Vec<Diagnostic>,
     self_ty: Option<TypeRef>,
+    module: Vec<String>,
+    facts: FileFnFacts,
 }
 
 impl<'a> ItemWalker<'a, '_> {
@@ -133,51 +165,87 @@ impl<'a> ItemWalker<'a, '_> {
         BodyCx {
             file: self.cx,
             self_ty: self.self_ty.clone(),
-            scopes: vec![Scope {
-                bindings: Vec::new(),
-            }],
-            frames: vec![Frame {
-                kind: FrameKind::Function,
-                is_async,
-                loop_depth: 0,
-            }],
+            scopes: vec![Scope { bindings: Vec::new() }],
+            frames: vec![Frame::new(FrameKind::Function, is_async)],
             tracked: Vec::new(),
             alive: Vec::new(),
             breaks: Vec::new(),
             offloading: false,
             in_static: false,
+            facts: FnFacts::default(),
+            registered: Vec::new(),
+            closure_context: ClosureContext::Plain,
+            module: self.module.clone(),
         }
     }
 
-    fn walk_fn(&mut self, sig: &syn::Signature, block: &syn::Block) {
+    fn walk_fn(&mut self, sig: &syn::Signature, block: &syn::Block, attrs: &[syn::Attribute]) {
         let mut body = self.body(sig.asyncness.is_some());
+        let owner = self.self_ty.as_ref().and_then(TypeRef::last).map(str::to_owned);
+        let name = sig.ident.to_string();
+        body.facts.key = fn_key(&self.module, owner.as_deref(), &name);
+        body.facts.shown = owner.map_or_else(|| name.clone(), |o| format!("{o}::{name}"));
+        body.facts.span = self.cx.span(&sig.ident);
+        body.facts.handler = self.is_handler(sig, attrs);
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
                 let declared = body.lower(&pt.ty);
                 let at = body.file.span(&*pt.ty);
                 let value = body.value_of_declared(&declared, Some(at));
+                let name = param_name(&pt.pat);
+                body.facts.params.push(name.clone());
+                let is_pool = matches!(value, Value::Pool { .. });
                 body.bind_pat(&pt.pat, value, None);
+                if is_pool && !name.is_empty() {
+                    if let Some(b) = body.scopes.last_mut().and_then(|s| s.bindings.last_mut()) {
+                        b.key = Some(name);
+                    }
+                }
             }
         }
-        let mut walker = Walker {
-            body,
-            rules: self.rules,
-            out: self.out,
-        };
+        let mut walker = Walker { body, rules: self.rules, out: self.out };
         walker.frame_body(block);
+        let BodyCx { facts, registered, .. } = walker.body;
+        self.facts.fns.push(facts);
+        self.facts.registered.extend(registered);
         // items nested in the body (fns inside fns) are walked as items of their own
         let mut nested = NestedItems(self);
         syn::visit::visit_block(&mut nested, block);
     }
 
+    /// A framework's handler attribute (in a file that imports the framework, or written with
+    /// its path), or a tonic `Request` parameter in a trait impl.
+    fn is_handler(&self, sig: &syn::Signature, attrs: &[syn::Attribute]) -> bool {
+        let catalog = self.cx.catalog;
+        for fw in &catalog.frameworks {
+            let imported = self.cx.imports_any(&fw.paths);
+            for a in attrs {
+                let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+                let Some(last) = segs.last() else { continue };
+                let qualified = segs.len() > 1 && fw.paths.iter().any(|p| p == &segs[0]);
+                if fw.attributes.contains(last) && (imported || qualified) {
+                    return true;
+                }
+            }
+            if imported && !fw.request_types.is_empty() && self.self_ty.is_some() {
+                let takes_request = sig.inputs.iter().any(|i| match i {
+                    syn::FnArg::Typed(pt) => lower_type(&pt.ty, self.cx.uses, None)
+                        .last()
+                        .is_some_and(|l| fw.request_types.iter().any(|r| r == l)),
+                    syn::FnArg::Receiver(_) => false,
+                });
+                if takes_request {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     fn walk_static(&mut self, name: &syn::Ident, ty: &syn::Type, init: &syn::Expr) {
         let mut body = self.body(false);
         body.in_static = true;
-        let mut walker = Walker {
-            body,
-            rules: self.rules,
-            out: self.out,
-        };
+        let mut walker = Walker { body, rules: self.rules, out: self.out };
         walker.expr(init);
         let declared = walker.body.lower(ty);
         for r in walker.rules {
@@ -187,12 +255,7 @@ impl<'a> ItemWalker<'a, '_> {
 
     /// `thread_local! { static A: T = e; }` and `lazy_static! { static ref A: T = e; }`.
     fn walk_static_macro(&mut self, mac: &syn::Macro) {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
         if name != "thread_local" && name != "lazy_static" {
             return;
         }
@@ -205,9 +268,7 @@ impl<'a> ItemWalker<'a, '_> {
 }
 
 /// Parses the entries of `thread_local!`/`lazy_static!`: `[attrs] [vis] static [ref] NAME: TYPE = EXPR;`.
-fn parse_static_entries(
-    input: syn::parse::ParseStream<'_>,
-) -> syn::Result<Vec<(syn::Ident, syn::Type, syn::Expr)>> {
+fn parse_static_entries(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<(syn::Ident, syn::Type, syn::Expr)>> {
     let mut out = Vec::new();
     while !input.is_empty() {
         input.call(syn::Attribute::parse_outer)?;
@@ -240,17 +301,21 @@ impl<'ast> Visit<'ast> for NestedItems<'_, '_, '_> {
 impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
     fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
         let saved = self.self_ty.take();
-        self.walk_fn(&i.sig, &i.block);
+        self.walk_fn(&i.sig, &i.block, &i.attrs);
         self.self_ty = saved;
     }
 
+    fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
+        self.module.push(i.ident.to_string());
+        syn::visit::visit_item_mod(self, i);
+        self.module.pop();
+    }
+
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let saved = self
-            .self_ty
-            .replace(lower_type(&i.self_ty, self.cx.uses, None));
+        let saved = self.self_ty.replace(lower_type(&i.self_ty, self.cx.uses, None));
         for item in &i.items {
             match item {
-                syn::ImplItem::Fn(f) => self.walk_fn(&f.sig, &f.block),
+                syn::ImplItem::Fn(f) => self.walk_fn(&f.sig, &f.block, &f.attrs),
                 syn::ImplItem::Const(c) => self.walk_static(&c.ident, &c.ty, &c.expr),
                 _ => {}
             }
@@ -260,7 +325,7 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
 
     fn visit_trait_item_fn(&mut self, i: &'ast syn::TraitItemFn) {
         if let Some(block) = &i.default {
-            self.walk_fn(&i.sig, block);
+            self.walk_fn(&i.sig, block, &i.attrs);
         }
     }
 
@@ -327,12 +392,7 @@ struct SelectArm {
 
 fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<SelectArm>> {
     let mut arms = Vec::new();
-    if input.peek(syn::Ident)
-        && input
-            .fork()
-            .parse::<syn::Ident>()
-            .is_ok_and(|i| i == "biased")
-    {
+    if input.peek(syn::Ident) && input.fork().parse::<syn::Ident>().is_ok_and(|i| i == "biased") {
         input.parse::<syn::Ident>()?;
         input.parse::<syn::Token![;]>()?;
     }
@@ -358,12 +418,7 @@ fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<SelectArm
         if input.peek(syn::Token![,]) {
             input.parse::<syn::Token![,]>()?;
         }
-        arms.push(SelectArm {
-            pat,
-            future,
-            guard,
-            handler,
-        });
+        arms.push(SelectArm { pat, future, guard, handler });
     }
     Ok(arms)
 }
@@ -392,9 +447,7 @@ impl Walker<'_, '_> {
 
     /// Walks a block; `tail` says its value is the frame's result. Returns whether it diverges.
     fn block_in_tail(&mut self, b: &syn::Block, tail: bool) -> bool {
-        self.body.scopes.push(Scope {
-            bindings: Vec::new(),
-        });
+        self.body.scopes.push(Scope { bindings: Vec::new() });
         let mut diverges = false;
         let n = b.stmts.len();
         for (i, stmt) in b.stmts.iter().enumerate() {
@@ -446,17 +499,11 @@ impl Walker<'_, '_> {
                         self.body.restore(before);
                     }
                 }
-                let families = l
-                    .init
-                    .as_ref()
-                    .map(|i| self.body.derived_families(&i.expr))
-                    .unwrap_or_default();
+                let families = l.init.as_ref().map(|i| self.body.derived_families(&i.expr)).unwrap_or_default();
                 let pat = match &l.pat {
                     syn::Pat::Type(pt) => {
                         let declared = self.body.lower(&pt.ty);
-                        let d = self
-                            .body
-                            .value_of_declared(&declared, Some(self.body.file.span(&*pt.ty)));
+                        let d = self.body.value_of_declared(&declared, Some(self.body.file.span(&*pt.ty)));
                         if d != Value::Unknown {
                             value = d;
                         }
@@ -477,11 +524,10 @@ impl Walker<'_, '_> {
                             owns: Some(id),
                             families,
                             loop_depth,
+                            key: None,
                         });
                     }
-                    _ => self
-                        .body
-                        .bind_pat_tracked(pat, value, acquisition, families),
+                    _ => self.body.bind_pat_tracked(pat, value, acquisition, families),
                 }
                 diverges
             }
@@ -499,32 +545,20 @@ impl Walker<'_, '_> {
     }
 
     fn mac(&mut self, m: &syn::Macro, span: Span) -> bool {
-        let name = m
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let name = m.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
         let catalog = self.body.file.catalog;
         if name == "select" {
             if let Ok(arms) = syn::parse::Parser::parse2(parse_select, m.tokens.clone()) {
-                let futures: Vec<&syn::Expr> =
-                    arms.iter().filter_map(|a| a.future.as_ref()).collect();
+                let futures: Vec<&syn::Expr> = arms.iter().filter_map(|a| a.future.as_ref()).collect();
                 for f in &futures {
                     self.expr(f);
                 }
-                self.wait(Wait {
-                    span,
-                    exprs: futures,
-                    how: "select!",
-                });
+                self.wait(Wait { span, exprs: futures, how: "select!" });
                 let before = self.body.alive.clone();
                 let mut ends = Vec::new();
                 for arm in &arms {
                     self.body.restore(before.clone());
-                    self.body.scopes.push(Scope {
-                        bindings: Vec::new(),
-                    });
+                    self.body.scopes.push(Scope { bindings: Vec::new() });
                     if let Some(p) = &arm.pat {
                         self.body.bind_pat(p, Value::Unknown, None);
                     }
@@ -541,6 +575,7 @@ impl Walker<'_, '_> {
             }
             return false;
         }
+        self.body.record_macro_registrations(m, &name);
         if !EXPR_MACROS.contains(&name.as_str()) {
             return false;
         }
@@ -551,11 +586,7 @@ impl Walker<'_, '_> {
             }
             if catalog.std.waits.join_macros.contains(&name) && self.body.in_async() {
                 let how = if name == "join" { "join!" } else { "try_join!" };
-                self.wait(Wait {
-                    span,
-                    exprs: args.iter().collect(),
-                    how,
-                });
+                self.wait(Wait { span, exprs: args.iter().collect(), how });
             }
         }
         DIVERGING_MACROS.contains(&name.as_str())
@@ -576,9 +607,7 @@ impl Walker<'_, '_> {
         let diverges = match e {
             syn::Expr::Block(b) => self.block_in_tail(&b.block, tail),
             syn::Expr::Unsafe(b) => {
-                self.body.scopes.push(Scope {
-                    bindings: Vec::new(),
-                });
+                self.body.scopes.push(Scope { bindings: Vec::new() });
                 let d = self.block_in_tail(&b.block, tail);
                 self.pop_scope();
                 d
@@ -586,34 +615,25 @@ impl Walker<'_, '_> {
             syn::Expr::Const(b) => self.block(&b.block),
             syn::Expr::Async(a) => {
                 let captured = a.capture.is_some().then_some(e);
-                self.frame(FrameKind::AsyncBlock, true, captured, None, |w| {
-                    w.frame_body(&a.block)
-                });
+                self.frame(FrameKind::AsyncBlock, true, captured, None, |w| w.frame_body(&a.block));
                 false
             }
             syn::Expr::Closure(c) => {
-                let is_async =
-                    c.asyncness.is_some() || (!self.body.offloading && self.body.in_async());
+                let is_async = c.asyncness.is_some() || (!self.body.offloading && self.body.in_async());
                 let body = &*c.body;
                 let captured = c.capture.is_some().then_some(body);
-                self.frame(
-                    FrameKind::Closure,
-                    is_async,
-                    captured,
-                    Some(&c.inputs),
-                    |w| match body {
-                        syn::Expr::Block(b) => w.frame_body(&b.block),
-                        other => {
-                            let d = w.expr_in_tail(other, true);
-                            if !d && !is_nested_tail(other) {
-                                w.note_move(other);
-                                if !is_err_expr(other) {
-                                    w.exit(w.body.file.span(other));
-                                }
+                self.frame(FrameKind::Closure, is_async, captured, Some(&c.inputs), |w| match body {
+                    syn::Expr::Block(b) => w.frame_body(&b.block),
+                    other => {
+                        let d = w.expr_in_tail(other, true);
+                        if !d && !is_nested_tail(other) {
+                            w.note_move(other);
+                            if !is_err_expr(other) {
+                                w.exit(w.body.file.span(other));
                             }
                         }
-                    },
-                );
+                    }
+                });
                 false
             }
             syn::Expr::If(i) => self.if_expr(i, tail),
@@ -621,16 +641,13 @@ impl Walker<'_, '_> {
                 let d = self.expr(&l.expr);
                 let value = self.body.classify(&l.expr);
                 let families = self.body.derived_families(&l.expr);
-                self.body
-                    .bind_pat_tracked(&l.pat, value, Some(&l.expr), families);
+                self.body.bind_pat_tracked(&l.pat, value, Some(&l.expr), families);
                 d
             }
             syn::Expr::Match(m) => self.match_expr(m, tail),
             syn::Expr::ForLoop(f) => {
                 let d = self.expr(&f.expr);
-                self.body.scopes.push(Scope {
-                    bindings: Vec::new(),
-                });
+                self.body.scopes.push(Scope { bindings: Vec::new() });
                 self.body.bind_pat(&f.pat, Value::Unknown, None);
                 self.loop_body(&f.body, false);
                 self.pop_scope();
@@ -638,9 +655,7 @@ impl Walker<'_, '_> {
             }
             syn::Expr::While(w) => {
                 let before = self.body.alive.clone();
-                self.body.scopes.push(Scope {
-                    bindings: Vec::new(),
-                });
+                self.body.scopes.push(Scope { bindings: Vec::new() });
                 self.expr(&w.cond);
                 self.loop_body(&w.body, false);
                 self.pop_scope();
@@ -675,11 +690,7 @@ impl Walker<'_, '_> {
             syn::Expr::Await(a) => {
                 let d = self.expr(&a.base);
                 if self.body.in_async() {
-                    self.wait(Wait {
-                        span: self.body.file.span(e),
-                        exprs: vec![&*a.base],
-                        how: ".await",
-                    });
+                    self.wait(Wait { span: self.body.file.span(e), exprs: vec![&*a.base], how: ".await" });
                 }
                 d
             }
@@ -710,38 +721,32 @@ impl Walker<'_, '_> {
         let mut d = self.expr(&c.func);
         let path = self.body.call_path(c);
         let waits = &self.body.file.catalog.std.waits;
-        let offload = path
-            .as_ref()
-            .is_some_and(|p| path_ends_with_any(p, &waits.offload));
+        let offload = path.as_ref().is_some_and(|p| path_ends_with_any(p, &waits.offload));
+        let once =
+            path.as_ref().is_some_and(|p| path_ends_with_any(p, &self.body.file.catalog.std.state.lazy_constructors));
         let saved = std::mem::replace(&mut self.body.offloading, offload);
+        let saved_context = std::mem::replace(
+            &mut self.body.closure_context,
+            if once { ClosureContext::Once } else { ClosureContext::Plain },
+        );
         for a in &c.args {
             d |= self.expr(a);
             self.note_move(a);
         }
         self.body.offloading = saved;
-        if !self.body.in_async()
-            && path
-                .as_ref()
-                .is_some_and(|p| path_ends_with_any(p, &waits.sync_calls))
-        {
-            let how = if path
-                .as_ref()
-                .is_some_and(|p| path_ends_with(p, "thread::sleep"))
-            {
+        self.body.closure_context = saved_context;
+        if let Some(p) = &path {
+            self.body.record_call(c, p);
+        }
+        if !self.body.in_async() && path.as_ref().is_some_and(|p| path_ends_with_any(p, &waits.sync_calls)) {
+            let how = if path.as_ref().is_some_and(|p| path_ends_with(p, "thread::sleep")) {
                 "thread::sleep"
             } else {
                 "a blocking call"
             };
-            self.wait(Wait {
-                span: self.body.file.span(c),
-                exprs: c.args.iter().collect(),
-                how,
-            });
+            self.wait(Wait { span: self.body.file.span(c), exprs: c.args.iter().collect(), how });
         }
-        if path
-            .as_ref()
-            .is_some_and(|p| p.len() == 1 && p[0] == "exit" || path_ends_with(p, "process::exit"))
-        {
+        if path.as_ref().is_some_and(|p| p.len() == 1 && p[0] == "exit" || path_ends_with(p, "process::exit")) {
             d = true;
         }
         d
@@ -750,36 +755,33 @@ impl Walker<'_, '_> {
     fn method_call(&mut self, m: &syn::ExprMethodCall) -> bool {
         let mut d = self.expr(&m.receiver);
         let method = m.method.to_string();
-        if self
-            .body
-            .file
-            .catalog
-            .std
-            .guards
-            .consuming_methods
-            .contains(&method)
-        {
+        if self.body.file.catalog.std.guards.consuming_methods.contains(&method) {
             self.note_move(&m.receiver);
         }
+        let state = &self.body.file.catalog.std.state;
+        let context = if PER_ITEM_ADAPTORS.contains(&method.as_str()) {
+            ClosureContext::PerItem
+        } else if state.once_setters.contains(&method) {
+            ClosureContext::Once
+        } else {
+            ClosureContext::Plain
+        };
+        let saved_context = std::mem::replace(&mut self.body.closure_context, context);
         for a in &m.args {
             d |= self.expr(a);
             self.note_move(a);
         }
+        self.body.closure_context = saved_context;
+        self.body.record_method_call(m);
         if !self.body.in_async() && self.body.is_blocking_client_call(m) {
-            self.wait(Wait {
-                span: self.body.file.span(m),
-                exprs: vec![&*m.receiver],
-                how: "a blocking HTTP call",
-            });
+            self.wait(Wait { span: self.body.file.span(m), exprs: vec![&*m.receiver], how: "a blocking HTTP call" });
         }
         d
     }
 
     fn if_expr(&mut self, i: &syn::ExprIf, tail: bool) -> bool {
         let before = self.body.alive.clone();
-        self.body.scopes.push(Scope {
-            bindings: Vec::new(),
-        });
+        self.body.scopes.push(Scope { bindings: Vec::new() });
         self.expr(&i.cond);
         let then_div = self.block_in_tail(&i.then_branch, tail);
         self.pop_scope();
@@ -817,11 +819,8 @@ impl Walker<'_, '_> {
         let mut ends = Vec::new();
         for arm in &m.arms {
             self.body.restore(before.clone());
-            self.body.scopes.push(Scope {
-                bindings: Vec::new(),
-            });
-            self.body
-                .bind_pat_tracked(&arm.pat, value.clone(), Some(&m.expr), families.clone());
+            self.body.scopes.push(Scope { bindings: Vec::new() });
+            self.body.bind_pat_tracked(&arm.pat, value.clone(), Some(&m.expr), families.clone());
             if let Some((_, g)) = &arm.guard {
                 self.expr(g);
             }
@@ -842,11 +841,18 @@ impl Walker<'_, '_> {
     /// Walks a loop body. `infinite`: a `loop`, left only by `break`.
     fn loop_body(&mut self, body: &syn::Block, infinite: bool) -> bool {
         let before = self.body.alive.clone();
-        self.body.frames.last_mut().expect("a frame").loop_depth += 1;
+        let per_item = !is_retry_loop(body);
+        if let Some(f) = self.body.frames.last_mut() {
+            f.loop_depth += 1;
+            f.loops.push(per_item);
+        }
         self.body.breaks.push(Vec::new());
         let body_div = self.block(body);
         let breaks = self.body.breaks.pop().unwrap_or_default();
-        self.body.frames.last_mut().expect("a frame").loop_depth -= 1;
+        if let Some(f) = self.body.frames.last_mut() {
+            f.loop_depth -= 1;
+            f.loops.pop();
+        }
         let end = self.body.alive.clone();
         if infinite {
             if breaks.is_empty() {
@@ -875,19 +881,16 @@ impl Walker<'_, '_> {
         params: Option<&Punctuated<syn::Pat, syn::Token![,]>>,
         walk: impl FnOnce(&mut Self),
     ) {
-        let moved_in = captured
-            .map(|e| self.body.owners_mentioned(e))
-            .unwrap_or_default();
+        let moved_in = captured.map(|e| self.body.owners_mentioned(e)).unwrap_or_default();
         let saved_breaks = std::mem::take(&mut self.body.breaks);
         let saved_offloading = std::mem::replace(&mut self.body.offloading, false);
-        self.body.frames.push(Frame {
-            kind,
-            is_async,
-            loop_depth: 0,
-        });
-        self.body.scopes.push(Scope {
-            bindings: Vec::new(),
-        });
+        let context = std::mem::replace(&mut self.body.closure_context, ClosureContext::Plain);
+        let mut frame = Frame::new(kind, is_async);
+        frame.per_item =
+            self.body.per_item_context().or((context == ClosureContext::PerItem).then_some(PerItem::Iterator));
+        frame.once = self.body.frames.last().is_some_and(|f| f.once) || context == ClosureContext::Once;
+        self.body.frames.push(frame);
+        self.body.scopes.push(Scope { bindings: Vec::new() });
         for id in moved_in {
             self.body.retrack_in_frame(id);
         }
@@ -899,6 +902,7 @@ impl Walker<'_, '_> {
         self.body.frames.pop();
         self.body.breaks = saved_breaks;
         self.body.offloading = saved_offloading;
+        self.body.closure_context = context;
     }
 
     /// Marks a guard moved when `e` (in a by-value position) is a bare path to its owner.
@@ -921,15 +925,40 @@ impl Walker<'_, '_> {
     }
 }
 
+/// A loop that ends by handing out a value (`break conn`, `return Ok(pool)`) is a retry loop:
+/// what it builds is built once.
+fn is_retry_loop(body: &syn::Block) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            self.0 |= b.expr.is_some();
+        }
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            self.0 |= r.expr.as_deref().is_some_and(|e| !is_err_expr(e));
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    }
+    let mut v = V(false);
+    v.visit_block(body);
+    v.0
+}
+
+/// The name a parameter pattern binds (`pool`, `state` in `State(state)`), or `""`.
+fn param_name(p: &syn::Pat) -> String {
+    match p {
+        syn::Pat::Ident(id) => id.ident.to_string(),
+        syn::Pat::Type(t) => param_name(&t.pat),
+        syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => param_name(&ts.elems[0]),
+        syn::Pat::Reference(r) => param_name(&r.pat),
+        _ => String::new(),
+    }
+}
+
 /// True for blocks, `if` and `match`: their tails are checked branch by branch.
 fn is_nested_tail(e: &syn::Expr) -> bool {
-    matches!(
-        e,
-        syn::Expr::Block(_) | syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Unsafe(_)
-    ) || matches!(
-        e,
-        syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_)
-    )
+    matches!(e, syn::Expr::Block(_) | syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Unsafe(_))
+        || matches!(e, syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_))
 }
 
 /// `Err(..)` and `return Err(..)`: error exits.
@@ -940,8 +969,7 @@ pub fn is_err_expr(e: &syn::Expr) -> bool {
         }
         syn::Expr::Return(r) => r.expr.as_deref().is_some_and(is_err_expr),
         syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
-            ["bail", "panic", "unreachable", "todo", "unimplemented"]
-                .contains(&s.ident.to_string().as_str())
+            ["bail", "panic", "unreachable", "todo", "unimplemented"].contains(&s.ident.to_string().as_str())
         }),
         _ => false,
     }
@@ -965,15 +993,8 @@ fn merge(before: &[bool], ends: &[Vec<bool>]) -> Vec<bool> {
     if ends.is_empty() {
         return before.to_vec();
     }
-    let n = ends
-        .iter()
-        .map(Vec::len)
-        .max()
-        .unwrap_or(0)
-        .max(before.len());
-    (0..n)
-        .map(|i| ends.iter().any(|s| s.get(i).copied().unwrap_or(false)))
-        .collect()
+    let n = ends.iter().map(Vec::len).max().unwrap_or(0).max(before.len());
+    (0..n).map(|i| ends.iter().any(|s| s.get(i).copied().unwrap_or(false))).collect()
 }
 
 /// The direct sub-expressions of an expression that has no scoping of its own, with whether each
@@ -993,13 +1014,7 @@ impl<'a> Children<'a> {
             Group(g) => v.push((&g.expr, false)),
             Index(i) => v.extend([(&*i.expr, false), (&*i.index, false)]),
             Paren(p) => v.push((&p.expr, false)),
-            Range(r) => v.extend(
-                r.start
-                    .as_deref()
-                    .into_iter()
-                    .chain(r.end.as_deref())
-                    .map(|e| (e, false)),
-            ),
+            Range(r) => v.extend(r.start.as_deref().into_iter().chain(r.end.as_deref()).map(|e| (e, false))),
             Reference(r) => v.push((&r.expr, false)),
             Repeat(r) => v.extend([(&*r.expr, true), (&*r.len, false)]),
             Struct(s) => {
@@ -1036,13 +1051,7 @@ const RESULT_ADAPTERS: &[&str] = &[
 ];
 
 /// Methods that unwrap a `Result`/`Option`.
-const UNWRAPPERS: &[&str] = &[
-    "unwrap",
-    "expect",
-    "unwrap_or_else",
-    "unwrap_unchecked",
-    "unwrap_or_default",
-];
+const UNWRAPPERS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "unwrap_unchecked", "unwrap_or_default"];
 
 impl<'a> BodyCx<'a> {
     /// True inside an `async fn`, `async` block or a closure run by one (the innermost frame
@@ -1063,18 +1072,12 @@ impl<'a> BodyCx<'a> {
 
     /// True while walking a closure or async block rather than the function itself.
     pub fn in_nested_frame(&self) -> bool {
-        self.frames
-            .last()
-            .is_some_and(|f| f.kind != FrameKind::Function)
+        self.frames.last().is_some_and(|f| f.kind != FrameKind::Function)
     }
 
     /// The binding visible under `name`, innermost first.
     pub fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.scopes
-            .iter()
-            .rev()
-            .flat_map(|s| s.bindings.iter().rev())
-            .find(|b| b.name == name)
+        self.scopes.iter().rev().flat_map(|s| s.bindings.iter().rev()).find(|b| b.name == name)
     }
 
     /// Whether guard `id` is live at this point.
@@ -1103,10 +1106,7 @@ impl<'a> BodyCx<'a> {
     /// Guards live at this point and owned by the current frame, with their ids.
     pub fn live_guards(&self) -> impl Iterator<Item = (usize, &Tracked)> {
         let frame = self.frames.len() - 1;
-        self.tracked
-            .iter()
-            .enumerate()
-            .filter(move |(i, t)| self.is_alive(*i) && t.frame == frame)
+        self.tracked.iter().enumerate().filter(move |(i, t)| self.is_alive(*i) && t.frame == frame)
     }
 
     /// Whether `e` mentions the guard `id` or a binding that is its own work.
@@ -1156,20 +1156,11 @@ impl<'a> BodyCx<'a> {
         let mut t = self.tracked[id].clone();
         t.frame = self.frames.len() - 1;
         let name = t.name.clone();
-        let value = self
-            .lookup(&name)
-            .map(|b| b.value.clone())
-            .unwrap_or(Value::Unknown);
+        let value = self.lookup(&name).map(|b| b.value.clone()).unwrap_or(Value::Unknown);
         self.tracked.push(t);
         self.alive.push(true);
         let new_id = self.tracked.len() - 1;
-        self.push(Binding {
-            name,
-            value,
-            owns: Some(new_id),
-            families: Vec::new(),
-            loop_depth: 0,
-        });
+        self.push(Binding { name, value, owns: Some(new_id), families: Vec::new(), loop_depth: 0, key: None });
     }
 
     /// Records mentions of tracked guards in a path expression (for "last use").
@@ -1182,11 +1173,7 @@ impl<'a> BodyCx<'a> {
         let Some(b) = self.lookup(&ident.to_string()) else {
             return;
         };
-        let ids: Vec<usize> = b
-            .owns
-            .into_iter()
-            .chain(b.families.iter().copied())
-            .collect();
+        let ids: Vec<usize> = b.owns.into_iter().chain(b.families.iter().copied()).collect();
         for id in ids {
             self.tracked[id].last_use = Some(span);
         }
@@ -1233,10 +1220,7 @@ impl<'a> BodyCx<'a> {
     /// builder chain.
     fn is_blocking_client_call(&self, m: &syn::ExprMethodCall) -> bool {
         let waits = &self.file.catalog.std.waits;
-        if !waits
-            .blocking_client_methods
-            .contains(&m.method.to_string())
-        {
+        if !waits.blocking_client_methods.contains(&m.method.to_string()) {
             return false;
         }
         let mut root = &*m.receiver;
@@ -1244,9 +1228,7 @@ impl<'a> BodyCx<'a> {
             root = &inner.receiver;
         }
         match self.classify(root) {
-            Value::Opaque(TypeRef::Path { segments, .. }) => {
-                path_ends_with_any(&segments, &waits.blocking_clients)
-            }
+            Value::Opaque(TypeRef::Path { segments, .. }) => path_ends_with_any(&segments, &waits.blocking_clients),
             _ => false,
         }
     }
@@ -1271,42 +1253,27 @@ impl<'a> BodyCx<'a> {
     ) {
         match pat {
             syn::Pat::Ident(id) => {
-                let value = if id.by_ref.is_some() {
-                    value.borrowed()
-                } else {
-                    value
-                };
+                let value = if id.by_ref.is_some() { value.borrowed() } else { value };
                 if let Some((_, sub)) = &id.subpat {
                     self.bind_pat_tracked(sub, value.clone(), acquisition, families.clone());
                 }
                 let name = id.ident.to_string();
                 let owns = self.track(&name, &value, acquisition, id);
                 let loop_depth = self.loop_depth();
-                self.push(Binding {
-                    name,
-                    value,
-                    owns,
-                    families,
-                    loop_depth,
-                });
+                // a pool bound from a place keeps that place's key: `let db = state.db.clone();`
+                let key = match (&value, acquisition) {
+                    (Value::Pool { .. }, Some(init)) if id.by_ref.is_none() => self.place_key(init),
+                    _ => None,
+                };
+                self.push(Binding { name, value, owns, families, loop_depth, key });
             }
             syn::Pat::Type(pt) => {
                 let declared = self.lower(&pt.ty);
                 let d = self.value_of_declared(&declared, Some(self.file.span(&*pt.ty)));
-                self.bind_pat_tracked(
-                    &pt.pat,
-                    if d != Value::Unknown { d } else { value },
-                    acquisition,
-                    families,
-                );
+                self.bind_pat_tracked(&pt.pat, if d != Value::Unknown { d } else { value }, acquisition, families);
             }
             syn::Pat::TupleStruct(ts) => {
-                let name = ts
-                    .path
-                    .segments
-                    .last()
-                    .map(|s| s.ident.to_string())
-                    .unwrap_or_default();
+                let name = ts.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
                 let transparent = self.file.catalog.std.wrappers.transparent.contains(&name);
                 let inner = if matches!(name.as_str(), "Ok" | "Some") && ts.elems.len() == 1 {
                     value.unwrapped()
@@ -1334,13 +1301,7 @@ impl<'a> BodyCx<'a> {
                 let loop_depth = self.loop_depth();
                 for n in names {
                     let families = families.clone();
-                    self.push(Binding {
-                        name: n,
-                        value: Value::Unknown,
-                        owns: None,
-                        families,
-                        loop_depth,
-                    });
+                    self.push(Binding { name: n, value: Value::Unknown, owns: None, families, loop_depth, key: None });
                 }
             }
         }
@@ -1382,33 +1343,13 @@ impl<'a> BodyCx<'a> {
     pub fn value_of_declared(&self, ty: &TypeRef, at: Option<Span>) -> Value {
         let v = self.value_of_type(ty, || format!("is declared as `{ty}`"), Wrapped::NONE);
         match v {
-            Value::Pool {
-                krate,
-                mut evidence,
-                wrapped,
-            } => {
+            Value::Pool { krate, mut evidence, wrapped } => {
                 evidence.span = at;
-                Value::Pool {
-                    krate,
-                    evidence,
-                    wrapped,
-                }
+                Value::Pool { krate, evidence, wrapped }
             }
-            Value::Guard {
-                krate,
-                kind,
-                mut evidence,
-                wrapped,
-                owned,
-            } => {
+            Value::Guard { krate, kind, mut evidence, wrapped, owned } => {
                 evidence.span = at;
-                Value::Guard {
-                    krate,
-                    kind,
-                    evidence,
-                    wrapped,
-                    owned,
-                }
+                Value::Guard { krate, kind, evidence, wrapped, owned }
             }
             other => other,
         }
@@ -1425,23 +1366,10 @@ impl<'a> BodyCx<'a> {
             TypeClass::Holder(h, inner) if matches!(h.as_str(), "Lazy" | "LazyLock") => *inner,
             other => other,
         };
-        let evidence = || Evidence {
-            text: why(),
-            span: None,
-        };
+        let evidence = || Evidence { text: why(), span: None };
         match class {
-            TypeClass::Pool(krate) => Value::Pool {
-                krate,
-                evidence: evidence(),
-                wrapped,
-            },
-            TypeClass::Guard(krate, kind) => Value::Guard {
-                krate,
-                kind,
-                evidence: evidence(),
-                wrapped,
-                owned,
-            },
+            TypeClass::Pool(krate) => Value::Pool { krate, evidence: evidence(), wrapped },
+            TypeClass::Guard(krate, kind) => Value::Guard { krate, kind, evidence: evidence(), wrapped, owned },
             TypeClass::Struct(s) => Value::Struct(s),
             TypeClass::Unknown => match ty {
                 TypeRef::Ref(inner) => Value::Opaque((**inner).clone()),
@@ -1456,27 +1384,18 @@ impl<'a> BodyCx<'a> {
         let Some(ret) = &sig.ret else {
             return Value::Unknown;
         };
-        let mut wrapped = Wrapped {
-            future: sig.is_async,
-            fallible: false,
-        };
+        let mut wrapped = Wrapped { future: sig.is_async, fallible: false };
         let mut ty = ret;
         if let TypeRef::Path { segments, args } = ret {
             let last = segments.last().map(String::as_str);
-            if matches!(last, Some("Result" | "Option"))
-                || last.is_some_and(|l| l.ends_with("Result"))
-            {
+            if matches!(last, Some("Result" | "Option")) || last.is_some_and(|l| l.ends_with("Result")) {
                 if let Some(first) = args.first() {
                     ty = first;
                     wrapped.fallible = true;
                 }
             }
         }
-        match self.value_of_type(
-            ty,
-            || format!("is returned by `{shown}` (declared `-> {ret}`)"),
-            wrapped,
-        ) {
+        match self.value_of_type(ty, || format!("is returned by `{shown}` (declared `-> {ret}`)"), wrapped) {
             Value::Opaque(_) => Value::Unknown,
             v => v,
         }
@@ -1543,10 +1462,7 @@ impl<'a> BodyCx<'a> {
                     return None;
                 }
                 let inner = self.stored_guard(c.args.first()?)?;
-                Some(Stored {
-                    at: self.file.span(e),
-                    ..inner
-                })
+                Some(Stored { at: self.file.span(e), ..inner })
             }
             syn::Expr::Closure(c) => self.stored_guard(&c.body),
             syn::Expr::Block(b) => match b.block.stmts.last() {
@@ -1564,10 +1480,7 @@ impl<'a> BodyCx<'a> {
         }
         // weak evidence: a zero-argument `get()` that is awaited is a pool checkout
         if let syn::Expr::MethodCall(m) = &*a.base {
-            if m.method == "get"
-                && m.args.is_empty()
-                && self.classify(&m.receiver) == Value::Unknown
-            {
+            if m.method == "get" && m.args.is_empty() && self.classify(&m.receiver) == Value::Unknown {
                 let span = self.file.span(&*a.base);
                 return Value::Guard {
                     krate: None,
@@ -1601,17 +1514,9 @@ impl<'a> BodyCx<'a> {
                 };
             }
         }
-        let name = p
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let name = p.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
         match self.file.index.static_type(&name) {
-            Some(t) => self.value_of_type(
-                t,
-                || format!("is a static declared as `{t}`"),
-                Wrapped::NONE,
-            ),
+            Some(t) => self.value_of_type(t, || format!("is a static declared as `{t}`"), Wrapped::NONE),
             None => Value::Unknown,
         }
     }
@@ -1625,11 +1530,9 @@ impl<'a> BodyCx<'a> {
             syn::Member::Unnamed(i) => i.index.to_string(),
         };
         match self.file.index.struct_field(&owner, &field) {
-            Some(t) => self.value_of_type(
-                t,
-                || format!("is field `{owner}.{field}`, declared as `{t}`"),
-                Wrapped::NONE,
-            ),
+            Some(t) => {
+                self.value_of_type(t, || format!("is field `{owner}.{field}`, declared as `{t}`"), Wrapped::NONE)
+            }
             None => Value::Unknown,
         }
     }
@@ -1643,11 +1546,7 @@ impl<'a> BodyCx<'a> {
             return self.classify(&m.receiver);
         }
         let recv = self.classify(&m.receiver);
-        if matches!(
-            method.as_str(),
-            "clone" | "get_ref" | "into_inner" | "as_ref"
-        ) && m.args.is_empty()
-        {
+        if matches!(method.as_str(), "clone" | "get_ref" | "into_inner" | "as_ref") && m.args.is_empty() {
             return match recv {
                 Value::Pool { .. } | Value::Struct(_) => recv,
                 _ => Value::Unknown,
@@ -1657,22 +1556,14 @@ impl<'a> BodyCx<'a> {
             return v;
         }
         if let Value::Struct(owner) = &recv {
-            return self.crate_fn_value(
-                self.file.index.methods(owner, &method),
-                &format!("{owner}::{method}()"),
-            );
+            return self.crate_fn_value(self.file.index.methods(owner, &method), &format!("{owner}::{method}()"));
         }
         Value::Unknown
     }
 
     /// An explicit acquisition `pool.acquire()`, `pool.get()`, … as a (wrapped) guard; also a
     /// transaction begun on a guard (`conn.begin()`).
-    pub fn acquisition(
-        &self,
-        m: &syn::ExprMethodCall,
-        method: &str,
-        recv: &Value,
-    ) -> Option<Value> {
+    pub fn acquisition(&self, m: &syn::ExprMethodCall, method: &str, recv: &Value) -> Option<Value> {
         let catalog = self.file.catalog;
         let (pool_krate, strong, on_guard) = match recv {
             Value::Pool { krate, wrapped, .. } if wrapped.is_bare() => (*krate, true, false),
@@ -1680,17 +1571,9 @@ impl<'a> BodyCx<'a> {
             Value::Unknown if receiver_says_pool(&m.receiver) => (None, false, false),
             _ => return None,
         };
-        let candidates = catalog
-            .crates
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| pool_krate.is_none_or(|k| k == *i));
+        let candidates = catalog.crates.iter().enumerate().filter(|(i, _)| pool_krate.is_none_or(|k| k == *i));
         for (i, api) in candidates {
-            let Some(acq) = api
-                .acquire
-                .iter()
-                .find(|a| a.method == method && a.args == m.args.len())
-            else {
+            let Some(acq) = api.acquire.iter().find(|a| a.method == method && a.args == m.args.len()) else {
                 continue;
             };
             // by name alone, a synchronous `get()` is too common to trust; on a guard, only
@@ -1699,22 +1582,12 @@ impl<'a> BodyCx<'a> {
                 continue;
             }
             let span = self.file.span(m);
-            let text = format!(
-                "is taken from `{}` at line {}",
-                self.file.text(m),
-                self.file.line(span)
-            );
+            let text = format!("is taken from `{}` at line {}", self.file.text(m), self.file.line(span));
             return Some(Value::Guard {
                 krate: Some(i),
                 kind: acq.yields,
-                evidence: Evidence {
-                    text,
-                    span: Some(span),
-                },
-                wrapped: Wrapped {
-                    future: acq.is_async,
-                    fallible: acq.returns != Returns::Value,
-                },
+                evidence: Evidence { text, span: Some(span) },
+                wrapped: Wrapped { future: acq.is_async, fallible: acq.returns != Returns::Value },
                 owned: true,
             });
         }
@@ -1733,23 +1606,11 @@ impl<'a> BodyCx<'a> {
             let Some(arg) = c.args.first() else {
                 return Value::Unknown;
             };
-            if n >= 2
-                && last == "new"
-                && self
-                    .file
-                    .catalog
-                    .std
-                    .wrappers
-                    .transparent
-                    .contains(&segments[n - 2])
-            {
+            if n >= 2 && last == "new" && self.file.catalog.std.wrappers.transparent.contains(&segments[n - 2]) {
                 return self.classify(arg);
             }
             return match self.stored_guard(arg) {
-                Some(s) => Value::Holds(Box::new(Stored {
-                    at: self.file.span(c),
-                    ..s
-                })),
+                Some(s) => Value::Holds(Box::new(Stored { at: self.file.span(c), ..s })),
                 None => Value::Unknown,
             };
         }
@@ -1757,22 +1618,21 @@ impl<'a> BodyCx<'a> {
             return self.crate_fn_value(self.file.index.free_fns(last), &format!("{last}()"));
         }
         let owner = segments[n - 2].as_str();
-        let owner = if owner == "Self" {
-            self.self_ty
-                .as_ref()
-                .and_then(TypeRef::last)
-                .unwrap_or(owner)
-        } else {
-            owner
-        };
+        let owner =
+            if owner == "Self" { self.self_ty.as_ref().and_then(TypeRef::last).unwrap_or(owner) } else { owner };
         let methods = self.file.index.methods(owner, last);
         if !methods.is_empty() {
             return self.crate_fn_value(methods, &format!("{owner}::{last}()"));
         }
-        self.crate_fn_value(
-            self.file.index.free_fns(last),
-            &format!("{}()", segments.join("::")),
-        )
+        let free = self.crate_fn_value(self.file.index.free_fns(last), &format!("{}()", segments.join("::")));
+        if free == Value::Unknown
+            && owner.starts_with(|c: char| c.is_ascii_uppercase())
+            && SELF_CONSTRUCTORS.contains(&last)
+        {
+            // `Config::new()` is a `Config`: enough to know a builder's or client's type
+            return Value::Opaque(TypeRef::Path { segments: segments[..n - 1].to_vec(), args: Vec::new() });
+        }
+        free
     }
 
     fn crate_fn_value(&self, sigs: &[crate::index::FnSig], shown: &str) -> Value {
@@ -1823,21 +1683,11 @@ impl BodyCx<'_> {
             syn::Expr::Reference(r) => self.pool_key(&r.expr),
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.pool_key(&u.expr),
             syn::Expr::MethodCall(m)
-                if m.args.is_empty()
-                    && matches!(
-                        m.method.to_string().as_str(),
-                        "clone" | "as_ref" | "get_ref"
-                    ) =>
+                if m.args.is_empty() && matches!(m.method.to_string().as_str(), "clone" | "as_ref" | "get_ref") =>
             {
                 self.pool_key(&m.receiver)
             }
-            syn::Expr::Path(p) => p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect::<Vec<_>>()
-                .join("::"),
+            syn::Expr::Path(p) => p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::"),
             syn::Expr::Field(f) => {
                 let member = match &f.member {
                     syn::Member::Named(id) => id.to_string(),
@@ -1919,12 +1769,324 @@ fn receiver_says_pool(e: &syn::Expr) -> bool {
         n.to_ascii_lowercase().split('_').any(|part| {
             part == "pool"
                 || (part.ends_with("pool")
-                    && [
-                        "db", "pg", "conn", "sql", "redis", "mysql", "sqlite", "mongo", "database",
-                        "postgres",
-                    ]
-                    .iter()
-                    .any(|p| part.starts_with(p)))
+                    && ["db", "pg", "conn", "sql", "redis", "mysql", "sqlite", "mongo", "database", "postgres"]
+                        .iter()
+                        .any(|p| part.starts_with(p)))
         })
     })
+}
+
+/// Constructors whose type is what they build (`Config::new()` is a `Config`).
+const SELF_CONSTRUCTORS: &[&str] =
+    &["new", "default", "builder", "open", "from_env", "from_url", "parse", "with_config"];
+
+impl BodyCx<'_> {
+    /// Whether the current point runs once per item: in an iterating loop, or in a closure or
+    /// task made per item.
+    pub fn per_item_context(&self) -> Option<PerItem> {
+        let f = self.frames.last()?;
+        if f.loops.iter().any(|&per_item| per_item) {
+            return Some(PerItem::Loop);
+        }
+        f.per_item
+    }
+
+    /// Whether the current point runs once for the program (a once-cell or lazy initialiser).
+    pub fn in_once(&self) -> bool {
+        self.frames.last().is_some_and(|f| f.once)
+    }
+
+    /// The key of a place expression (`pool`, `&state.db`, `self.pool.clone()`), through local
+    /// aliases of pools; `None` for anything else.
+    pub fn place_key(&self, e: &syn::Expr) -> Option<String> {
+        match strip_parens(e) {
+            syn::Expr::Reference(r) => self.place_key(&r.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.place_key(&u.expr),
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(
+                        m.method.to_string().as_str(),
+                        "clone" | "as_ref" | "get_ref" | "inner" | "into_inner"
+                    ) =>
+            {
+                self.place_key(&m.receiver)
+            }
+            syn::Expr::Path(p) => {
+                if let Some(id) = p.path.get_ident() {
+                    if let Some(key) = self.lookup(&id.to_string()).and_then(|b| b.key.clone()) {
+                        return Some(key);
+                    }
+                }
+                Some(p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::"))
+            }
+            syn::Expr::Field(f) => {
+                let member = match &f.member {
+                    syn::Member::Named(id) => id.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                };
+                Some(format!("{}.{member}", self.place_key(&f.base)?))
+            }
+            _ => None,
+        }
+    }
+
+    /// Connections a method call takes from pools: an explicit acquisition on a pool, or a pool
+    /// used as the executor (`query.fetch_one(&pool)`, `Entity::find().one(db)`). Each with the
+    /// pool's key and the span to report.
+    pub fn pool_uses(&self, m: &syn::ExprMethodCall) -> Vec<(String, Span)> {
+        let mut uses = Vec::new();
+        let method = m.method.to_string();
+        let recv = self.classify(&m.receiver);
+        if matches!(recv, Value::Pool { .. }) {
+            if let Some(Value::Guard { .. }) = self.acquisition(m, &method, &recv) {
+                uses.push((self.pool_key(&m.receiver), self.file.method_span(m)));
+                return uses;
+            }
+        }
+        let catalog = self.file.catalog;
+        if !catalog.crates.iter().any(|c| c.executor_methods.contains(&method)) {
+            return uses;
+        }
+        if recv.as_pool().is_some() {
+            uses.push((self.pool_key(&m.receiver), self.file.method_span(m)));
+        }
+        for a in &m.args {
+            if self.classify(a).as_pool().is_some() {
+                uses.push((self.pool_key(a), self.file.span(a)));
+            }
+        }
+        uses
+    }
+
+    /// Guards live here with the pools they came from.
+    fn held_guards(&self) -> Vec<HeldGuard> {
+        self.live_guards()
+            .filter_map(|(_, t)| {
+                Some(HeldGuard {
+                    name: t.name.clone(),
+                    pool: t.pool.clone()?,
+                    acquired: t.acquired,
+                    line: self.file.line(t.acquired),
+                })
+            })
+            .collect()
+    }
+
+    /// Resolves a function path of the crate (`helper`, `audit::bump`, `Repo::load`,
+    /// `Self::load`) to a unique function. Unresolvable calls are not guessed.
+    pub fn resolve_fn(&self, segments: &[String]) -> Option<&FnSig> {
+        let n = segments.len();
+        let name = segments.last()?;
+        if n >= 2 {
+            let owner = segments[n - 2].as_str();
+            let owner = if owner == "Self" { self.self_ty.as_ref().and_then(TypeRef::last)? } else { owner };
+            if owner.starts_with(|c: char| c.is_ascii_uppercase()) {
+                return unique(self.file.index.methods(owner, name));
+            }
+        }
+        let qualifier: Vec<&String> =
+            segments[..n - 1].iter().filter(|s| !matches!(s.as_str(), "crate" | "self" | "super")).collect();
+        let candidates: Vec<&FnSig> = self
+            .file
+            .index
+            .free_fns(name)
+            .iter()
+            .filter(|s| {
+                s.module.len() >= qualifier.len()
+                    && s.module[s.module.len() - qualifier.len()..].iter().eq(qualifier.iter().copied())
+            })
+            .collect();
+        match candidates.as_slice() {
+            [one] => Some(one),
+            many => {
+                let here: Vec<&&FnSig> = many.iter().filter(|s| s.module == self.module).collect();
+                (here.len() == 1).then(|| *here[0])
+            }
+        }
+    }
+
+    fn record_call(&mut self, c: &syn::ExprCall, path: &[String]) {
+        if let Some((shown, pool)) = self.construction_call(path) {
+            self.record_construction(self.file.span(c), shown, pool);
+        }
+        if let Some(sig) = self.resolve_fn(path) {
+            let call = CallFact {
+                callee: sig.key(),
+                args: c.args.iter().map(|a| self.place_key(a)).collect(),
+                recv: None,
+                span: self.file.span(c),
+                shown: path[path.len().saturating_sub(2)..].join("::"),
+                held: self.held_guards(),
+            };
+            self.facts.calls.push(call);
+        }
+        self.record_registrations(path, c.args.iter(), true);
+    }
+
+    fn record_method_call(&mut self, m: &syn::ExprMethodCall) {
+        for (key, span) in self.pool_uses(m) {
+            self.facts.acquires.push(AcquireFact { key, span });
+        }
+        if let Some((shown, pool)) = self.construction_method(m) {
+            self.record_construction(self.file.method_span(m), shown, pool);
+        }
+        let method = m.method.to_string();
+        let owner = match self.classify(&m.receiver) {
+            Value::Struct(s) => Some(s),
+            _ => None,
+        };
+        if let Some(sig) = owner.as_ref().and_then(|o| unique(self.file.index.methods(o, &method))) {
+            let call = CallFact {
+                callee: sig.key(),
+                args: m.args.iter().map(|a| self.place_key(a)).collect(),
+                recv: self.place_key(&m.receiver),
+                span: self.file.span(m),
+                shown: format!("{}::{method}", owner.unwrap_or_default()),
+                held: self.held_guards(),
+            };
+            self.facts.calls.push(call);
+        }
+        self.record_registrations(std::slice::from_ref(&method), m.args.iter(), false);
+    }
+
+    fn record_construction(&mut self, span: Span, shown: String, pool: bool) {
+        if self.in_once() || self.in_static {
+            return;
+        }
+        let per_item = self.per_item_context();
+        self.facts.constructions.push(Construction { span, shown, pool, per_item });
+    }
+
+    /// Handlers passed by path to a framework's registration function or method.
+    fn record_registrations<'e>(
+        &mut self,
+        callee: &[String],
+        args: impl Iterator<Item = &'e syn::Expr>,
+        free_fn: bool,
+    ) {
+        let Some(name) = callee.last() else { return };
+        let registers = self.file.catalog.frameworks.iter().any(|fw| {
+            let list = if free_fn { &fw.registrar_fns } else { &fw.registrar_methods };
+            list.contains(name) && self.file.imports_any(&fw.paths)
+        });
+        if !registers {
+            return;
+        }
+        for a in args {
+            if let syn::Expr::Path(p) = a {
+                if let TypeRef::Path { segments, .. } = lower_path(&p.path, self.file.uses, self.self_ty.as_ref()) {
+                    if let Some(sig) = self.resolve_fn(&segments) {
+                        self.registered.push((sig.key(), self.file.span(a)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn record_macro_registrations(&mut self, m: &syn::Macro, name: &str) {
+        let registers = self
+            .file
+            .catalog
+            .frameworks
+            .iter()
+            .any(|fw| fw.registrar_macros.iter().any(|r| r == name) && self.file.imports_any(&fw.paths));
+        if !registers {
+            return;
+        }
+        let parser = Punctuated::<syn::Path, syn::Token![,]>::parse_terminated;
+        if let Ok(paths) = syn::parse::Parser::parse2(parser, m.tokens.clone()) {
+            for p in &paths {
+                if let TypeRef::Path { segments, .. } = lower_path(p, self.file.uses, self.self_ty.as_ref()) {
+                    if let Some(sig) = self.resolve_fn(&segments) {
+                        self.registered.push((sig.key(), self.file.span(p)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A call that builds a pool (`PgPool::connect`, r2d2 `Pool::new`) or opens a raw
+    /// connection (`PgConnection::connect`, `tokio_postgres::connect`): how to show it and
+    /// whether it is a pool.
+    fn construction_call(&self, path: &[String]) -> Option<(String, bool)> {
+        let catalog = self.file.catalog;
+        let n = path.len();
+        let owned_by = |api: usize| {
+            catalog.crates_for_path(path).any(|c| c == api)
+                || (n >= 2 && {
+                    let owner = TypeRef::Path { segments: path[..n - 1].to_vec(), args: Vec::new() };
+                    matches!(self.file.index.classify(&owner, catalog), TypeClass::Pool(Some(k)) if k == api)
+                })
+        };
+        let shown = path[n.saturating_sub(2)..].join("::");
+        for (i, api) in catalog.crates.iter().enumerate() {
+            if path_ends_with_any(path, &api.pool_constructors) && owned_by(i) {
+                return Some((shown, true));
+            }
+            let raw_fn = api.raw_connect.iter().any(|r| path_ends_with(path, r) && (r.contains("::") || n == 1));
+            if raw_fn && owned_by(i) {
+                return Some((shown, false));
+            }
+        }
+        None
+    }
+
+    /// The end of a builder chain that yields a pool (`PgPoolOptions::new()…connect(url)`,
+    /// `cfg.create_pool(..)`), or a method that opens a raw connection
+    /// (`client.get_connection()` on a redis `Client`).
+    fn construction_method(&self, m: &syn::ExprMethodCall) -> Option<(String, bool)> {
+        let catalog = self.file.catalog;
+        let method = m.method.to_string();
+        let mut root = &*m.receiver;
+        while let syn::Expr::MethodCall(inner) = strip_parens(root) {
+            root = &inner.receiver;
+        }
+        let root_type: Option<Vec<String>> = match self.classify(root) {
+            Value::Opaque(TypeRef::Path { segments, .. }) => Some(segments),
+            _ => None,
+        };
+        let root_call: Option<Vec<String>> = match strip_parens(root) {
+            syn::Expr::Call(c) => self.call_path(c),
+            _ => None,
+        };
+        for (i, api) in catalog.crates.iter().enumerate() {
+            let ours = |p: &[String]| catalog.crates_for_path(p).any(|c| c == i);
+            if api.builder_finish.contains(&method) {
+                let from_entry =
+                    root_call.as_ref().is_some_and(|p| path_ends_with_any(p, &api.builder_entries) && ours(p));
+                let from_builder = root_type
+                    .as_ref()
+                    .is_some_and(|t| t.last().is_some_and(|l| api.builder_types.contains(l)) && ours(t));
+                if from_entry || from_builder {
+                    let head = root_call
+                        .as_ref()
+                        .or(root_type.as_ref())
+                        .map_or(String::new(), |p| p[p.len().saturating_sub(2)..].join("::"));
+                    return Some((format!("{head}…{method}"), true));
+                }
+            }
+            if let (Some(t), syn::Expr::MethodCall(_) | syn::Expr::Path(_) | syn::Expr::Field(_)) =
+                (&root_type, strip_parens(&m.receiver))
+            {
+                let Some(ty) = t.last() else { continue };
+                let wanted = format!("{ty}::{method}");
+                if api.raw_connect.contains(&wanted) && ours(t) && root_is_receiver(m) {
+                    return Some((wanted, false));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// True when the method's receiver is itself the chain's root (`client.get_connection()`).
+fn root_is_receiver(m: &syn::ExprMethodCall) -> bool {
+    !matches!(strip_parens(&m.receiver), syn::Expr::MethodCall(_))
+}
+
+fn unique(sigs: &[FnSig]) -> Option<&FnSig> {
+    match sigs {
+        [one] => Some(one),
+        _ => None,
+    }
 }

@@ -3,6 +3,8 @@
 //! evidence, and lets each rule inspect every expression with that knowledge.
 
 pub mod body;
+pub mod facts;
+pub mod summary;
 pub mod value;
 
 use crate::catalog::Catalog;
@@ -25,28 +27,22 @@ pub struct FileCx<'a> {
     pub index: IndexView<'a>,
     /// The file's imports.
     pub uses: &'a UseMap,
+    /// The file's module path in its crate.
+    pub module: Vec<String>,
 }
 
 impl FileCx<'_> {
     /// Byte span of a syntax node.
     pub fn span(&self, node: &impl Spanned) -> Span {
         let r = node.span().byte_range();
-        Span {
-            file: self.id,
-            start: r.start,
-            end: r.end.max(r.start),
-        }
+        Span { file: self.id, start: r.start, end: r.end.max(r.start) }
     }
 
     /// Span of a method call from the method's name to the end of its arguments, so that in a
     /// chain split over lines it points at the line of the call itself.
     pub fn method_span(&self, m: &syn::ExprMethodCall) -> Span {
         let start = m.method.span().byte_range().start;
-        Span {
-            file: self.id,
-            start,
-            end: self.span(m).end.max(start),
-        }
+        Span { file: self.id, start, end: self.span(m).end.max(start) }
     }
 
     /// Source text of a syntax node, shortened to its first line.
@@ -65,9 +61,21 @@ impl FileCx<'_> {
     }
 }
 
-/// Runs every rule over every function of a parsed file.
-pub fn analyze_file(file: &syn::File, cx: &FileCx<'_>, rules: &[&dyn Rule]) -> Vec<Diagnostic> {
+/// Runs every rule over every function of a parsed file; returns the diagnostics and the
+/// facts recorded for cross-function analyses.
+pub fn analyze_file(file: &syn::File, cx: &FileCx<'_>, rules: &[&dyn Rule]) -> (Vec<Diagnostic>, facts::FileFnFacts) {
     let mut out = Vec::new();
-    body::walk_file(file, cx, rules, &mut out);
-    out
+    let facts = body::walk_file(file, cx, rules, &mut out);
+    (out, facts)
+}
+
+impl FileCx<'_> {
+    /// Whether the file imports from (or names) one of these path prefixes.
+    pub fn imports_any(&self, prefixes: &[String]) -> bool {
+        self.uses
+            .names
+            .values()
+            .chain(self.uses.globs.iter())
+            .any(|p| prefixes.iter().any(|pre| crate::catalog::path_starts_with(p, pre)))
+    }
 }

@@ -24,10 +24,7 @@ pub struct Wrapped {
 
 impl Wrapped {
     /// Nothing left to unwrap.
-    pub const NONE: Wrapped = Wrapped {
-        future: false,
-        fallible: false,
-    };
+    pub const NONE: Wrapped = Wrapped { future: false, fallible: false };
 
     /// True when the value is the bare guard or pool.
     pub fn is_bare(&self) -> bool {
@@ -85,13 +82,9 @@ impl Value {
     /// An owned, fully unwrapped guard.
     pub fn as_owned_guard(&self) -> Option<(Option<usize>, GuardKind, &Evidence)> {
         match self {
-            Value::Guard {
-                krate,
-                kind,
-                evidence,
-                wrapped,
-                owned: true,
-            } if wrapped.is_bare() => Some((*krate, *kind, evidence)),
+            Value::Guard { krate, kind, evidence, wrapped, owned: true } if wrapped.is_bare() => {
+                Some((*krate, *kind, evidence))
+            }
             _ => None,
         }
     }
@@ -99,11 +92,7 @@ impl Value {
     /// A pool (bare or borrowed, not wrapped).
     pub fn as_pool(&self) -> Option<(Option<usize>, &Evidence)> {
         match self {
-            Value::Pool {
-                krate,
-                evidence,
-                wrapped,
-            } if wrapped.is_bare() => Some((*krate, evidence)),
+            Value::Pool { krate, evidence, wrapped } if wrapped.is_bare() => Some((*krate, evidence)),
             _ => None,
         }
     }
@@ -111,36 +100,16 @@ impl Value {
     /// The same value with one layer peeled by `f`.
     pub fn map_wrapped(self, f: impl FnOnce(&mut Wrapped) -> bool) -> Value {
         match self {
-            Value::Pool {
-                krate,
-                evidence,
-                mut wrapped,
-            } => {
+            Value::Pool { krate, evidence, mut wrapped } => {
                 if f(&mut wrapped) {
-                    Value::Pool {
-                        krate,
-                        evidence,
-                        wrapped,
-                    }
+                    Value::Pool { krate, evidence, wrapped }
                 } else {
                     Value::Unknown
                 }
             }
-            Value::Guard {
-                krate,
-                kind,
-                evidence,
-                mut wrapped,
-                owned,
-            } => {
+            Value::Guard { krate, kind, evidence, mut wrapped, owned } => {
                 if f(&mut wrapped) {
-                    Value::Guard {
-                        krate,
-                        kind,
-                        evidence,
-                        wrapped,
-                        owned,
-                    }
+                    Value::Guard { krate, kind, evidence, wrapped, owned }
                 } else {
                     Value::Unknown
                 }
@@ -162,19 +131,9 @@ impl Value {
     /// The value borrowed (`&x`).
     pub fn borrowed(self) -> Value {
         match self {
-            Value::Guard {
-                krate,
-                kind,
-                evidence,
-                wrapped,
-                ..
-            } => Value::Guard {
-                krate,
-                kind,
-                evidence,
-                wrapped,
-                owned: false,
-            },
+            Value::Guard { krate, kind, evidence, wrapped, .. } => {
+                Value::Guard { krate, kind, evidence, wrapped, owned: false }
+            }
             other => other,
         }
     }

@@ -77,16 +77,13 @@ fn is_rust(path: &Path) -> bool {
 /// `target/` beside a `Cargo.toml`, or any folder cargo marked as a cache.
 fn is_cargo_target_dir(path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == "target")
-        && (path.join("CACHEDIR.TAG").exists()
-            || path.parent().is_some_and(|p| p.join("Cargo.toml").exists()))
+        && (path.join("CACHEDIR.TAG").exists() || path.parent().is_some_and(|p| p.join("Cargo.toml").exists()))
 }
 
 fn err_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            err_path(err)
-        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => err_path(err),
         _ => None,
     }
 }

@@ -5,9 +5,11 @@
 pub mod discover;
 pub mod packages;
 
+use crate::analysis::facts::FileFnFacts;
+use crate::analysis::summary::CrateFacts;
 use crate::analysis::{self, FileCx};
 use crate::catalog::Catalog;
-use crate::index::{file_uses, CrateIndex, FileFacts, IndexView};
+use crate::index::{file_uses, module_of, CrateIndex, FileFacts, IndexView};
 use crate::report::{Diagnostic, Report, Severity};
 use crate::rules::{self, Rule};
 use crate::source::{SourceFile, SourceMap, Span};
@@ -56,10 +58,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
     packages.resolve_pool_use(catalog);
     let prefilter = Prefilter::new(catalog);
 
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.unwrap_or(0))
-        .stack_size(WORKER_STACK)
-        .build()?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build()?;
     pool.install(|| {
         // pass 1: read, parse, extract facts
         let parsed: Vec<FirstPass> = found
@@ -78,56 +77,66 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
                 groups.entry(*owner).or_default().push(facts);
             }
         }
-        let indexes: HashMap<Option<usize>, CrateIndex> = groups
-            .into_par_iter()
-            .map(|(k, files)| (k, CrateIndex::build(files)))
-            .collect();
+        let indexes: HashMap<Option<usize>, CrateIndex> =
+            groups.into_par_iter().map(|(k, files)| (k, CrateIndex::build(files))).collect();
         let empty = CrateIndex::default();
 
         // pass 2: analyse
-        let diagnostics: Vec<Vec<Diagnostic>> = parsed
+        let analysed: Vec<(Vec<Diagnostic>, FileFnFacts)> = parsed
             .par_iter()
             .zip(owners.par_iter())
             .enumerate()
             .map(|(id, (p, owner))| match (&p.source, &p.facts, &p.problem) {
-                (_, _, Some((offset, message))) => {
-                    vec![parse_error(id, *offset, message)]
-                }
+                (_, _, Some((offset, message))) => (vec![parse_error(id, *offset, message)], FileFnFacts::default()),
                 (Some(source), Some(facts), None) => {
                     let index = indexes.get(owner).unwrap_or(&empty);
                     second_pass(id, source, facts, index, &opts.rules, catalog)
                 }
-                _ => Vec::new(),
+                _ => Default::default(),
             })
             .collect();
+
+        // crate-level analyses over each crate's function summaries
+        // facts of every file of a crate, merged
+        let mut crates: HashMap<Option<usize>, FileFnFacts> = HashMap::new();
+        let mut diagnostics: Vec<Vec<Diagnostic>> = Vec::with_capacity(analysed.len());
+        for ((diags, facts), owner) in analysed.into_iter().zip(&owners) {
+            diagnostics.push(diags);
+            let entry = crates.entry(*owner).or_default();
+            entry.fns.extend(facts.fns);
+            entry.registered.extend(facts.registered);
+        }
+        let mut crate_groups: Vec<(Option<usize>, FileFnFacts)> = crates.into_iter().collect();
+        crate_groups.sort_by_key(|(k, _)| *k);
+        let crate_diagnostics: Vec<Vec<Diagnostic>> = crate_groups
+            .into_par_iter()
+            .map(|(_, merged)| {
+                let facts = CrateFacts::build(merged.fns, &merged.registered);
+                let mut out = Vec::new();
+                for r in &opts.rules {
+                    r.check_crate(&facts, &mut out);
+                }
+                out
+            })
+            .collect();
+        diagnostics.extend(crate_diagnostics);
 
         let mut sources = SourceMap::default();
         let mut files_scanned = 0;
         for (file, p) in found.into_iter().zip(parsed) {
             files_scanned += 1;
-            sources.add(
-                p.source
-                    .unwrap_or_else(|| SourceFile::new(file.path, file.name, String::new())),
-            );
+            sources.add(p.source.unwrap_or_else(|| SourceFile::new(file.path, file.name, String::new())));
         }
         let mut diagnostics: Vec<Diagnostic> = diagnostics.into_iter().flatten().collect();
         for problem in problems {
             let name = problem.path.to_string_lossy().into_owned();
             let id = sources.add(SourceFile::new(problem.path, name, String::new()));
-            diagnostics.push(parse_error(
-                id,
-                0,
-                &format!("cannot read: {}", problem.message),
-            ));
+            diagnostics.push(parse_error(id, 0, &format!("cannot read: {}", problem.message)));
         }
         let enabled: Vec<&str> = opts.rules.iter().map(|r| r.info().id).collect();
         diagnostics.retain(|d| enabled.contains(&d.rule));
-        let mut report = Report {
-            sources,
-            diagnostics,
-            files_scanned,
-            suppressed: 0,
-        };
+        rules::apply_precedence(&mut diagnostics);
+        let mut report = Report { sources, diagnostics, files_scanned, suppressed: 0 };
         report.sort();
         Ok(report)
     })
@@ -145,11 +154,7 @@ struct FirstPass {
 
 impl FirstPass {
     fn problem(offset: usize, message: String) -> FirstPass {
-        FirstPass {
-            source: None,
-            facts: None,
-            problem: Some((offset, message)),
-        }
+        FirstPass { source: None, facts: None, problem: Some((offset, message)) }
     }
 }
 
@@ -160,6 +165,7 @@ fn first_pass(
     prefilter: &Prefilter,
     catalog: &Catalog,
 ) -> FirstPass {
+    let file_path = file.path.clone();
     let bytes = match read_limited(&file.path, max_size) {
         Ok(b) => b,
         Err(message) => return FirstPass::problem(0, message),
@@ -171,50 +177,27 @@ fn first_pass(
             // the valid prefix is kept so the position can be shown as line and column
             let prefix = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
             return FirstPass {
-                source: Some(SourceFile::new(
-                    file.path.clone(),
-                    file.name.clone(),
-                    prefix,
-                )),
+                source: Some(SourceFile::new(file.path.clone(), file.name.clone(), prefix)),
                 facts: None,
                 problem: Some((at, format!("not valid UTF-8 (invalid byte at offset {at})"))),
             };
         }
     };
     if !parse_all && !prefilter.matches(&text) {
-        return FirstPass {
-            source: None,
-            facts: None,
-            problem: None,
-        };
+        return FirstPass { source: None, facts: None, problem: None };
     }
     if let Some(at) = too_deep(&text) {
-        return FirstPass::problem(
-            at,
-            format!("nesting deeper than {MAX_NESTING} levels; not analysed"),
-        );
+        return FirstPass::problem(at, format!("nesting deeper than {MAX_NESTING} levels; not analysed"));
     }
     let outcome = guarded(|| match syn::parse_file(&text) {
-        Ok(file) => Ok(FileFacts::extract(&file, catalog)),
+        Ok(file) => Ok(FileFacts::extract(&file, catalog, module_of(&file_path))),
         Err(e) => Err((e.span().byte_range().start, format!("cannot parse: {e}"))),
     });
     let source = Some(SourceFile::new(file.path.clone(), file.name.clone(), text));
     match outcome {
-        Ok(Ok(facts)) => FirstPass {
-            source,
-            facts: Some(facts),
-            problem: None,
-        },
-        Ok(Err((offset, message))) => FirstPass {
-            source,
-            facts: None,
-            problem: Some((offset, message)),
-        },
-        Err(panic) => FirstPass {
-            source,
-            facts: None,
-            problem: Some((0, panic)),
-        },
+        Ok(Ok(facts)) => FirstPass { source, facts: Some(facts), problem: None },
+        Ok(Err((offset, message))) => FirstPass { source, facts: None, problem: Some((offset, message)) },
+        Err(panic) => FirstPass { source, facts: None, problem: Some((0, panic)) },
     }
 }
 
@@ -225,10 +208,10 @@ fn second_pass(
     index: &CrateIndex,
     rules: &[&'static dyn Rule],
     catalog: &Catalog,
-) -> Vec<Diagnostic> {
+) -> (Vec<Diagnostic>, FileFnFacts) {
     let outcome = guarded(|| {
         let Ok(file) = syn::parse_file(&source.text) else {
-            return Vec::new();
+            return Default::default();
         };
         let uses = file_uses(&file, catalog);
         let own = CrateIndex::build([facts]);
@@ -236,15 +219,13 @@ fn second_pass(
             id,
             source,
             catalog,
-            index: IndexView {
-                file: &own,
-                krate: index,
-            },
+            index: IndexView { file: &own, krate: index },
             uses: &uses,
+            module: module_of(&source.path),
         };
         analysis::analyze_file(&file, &cx, rules)
     });
-    outcome.unwrap_or_else(|message| vec![parse_error(id, 0, &message)])
+    outcome.unwrap_or_else(|message| (vec![parse_error(id, 0, &message)], FileFnFacts::default()))
 }
 
 /// Runs `f`, turning a panic into an error message, and always releases proc-macro2's
@@ -292,17 +273,8 @@ fn too_deep(text: &str) -> Option<usize> {
 }
 
 fn parse_error(file: usize, offset: usize, message: &str) -> Diagnostic {
-    let span = Span {
-        file,
-        start: offset,
-        end: offset,
-    };
-    Diagnostic::new(
-        rules::PARSE_ERROR,
-        Severity::Warning,
-        span,
-        message.to_owned(),
-    )
+    let span = Span { file, start: offset, end: offset };
+    Diagnostic::new(rules::PARSE_ERROR, Severity::Warning, span, message.to_owned())
 }
 
 /// A cheap substring test: files of packages that cannot reach a pool crate are parsed only if
@@ -314,24 +286,9 @@ impl Prefilter {
         let ambiguous = &catalog.std.wrappers.ambiguous_names;
         let mut needles: Vec<String> = Vec::new();
         for c in &catalog.crates {
-            needles.extend(
-                c.paths
-                    .iter()
-                    .map(|p| p.split("::").next().unwrap_or(p).to_owned()),
-            );
-            needles.extend(
-                c.pool_types
-                    .iter()
-                    .filter(|n| !ambiguous.contains(n))
-                    .cloned(),
-            );
-            needles.extend(
-                c.guard_types
-                    .iter()
-                    .map(|g| &g.name)
-                    .filter(|n| !ambiguous.contains(n))
-                    .cloned(),
-            );
+            needles.extend(c.paths.iter().map(|p| p.split("::").next().unwrap_or(p).to_owned()));
+            needles.extend(c.pool_types.iter().filter(|n| !ambiguous.contains(n)).cloned());
+            needles.extend(c.guard_types.iter().map(|g| &g.name).filter(|n| !ambiguous.contains(n)).cloned());
         }
         needles.sort();
         needles.dedup();

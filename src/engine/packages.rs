@@ -31,12 +31,7 @@ impl Packages {
     /// The package owning `file`, by the nearest `Cargo.toml` with a `[package]` table.
     pub fn package_of(&mut self, file: &Path) -> Option<usize> {
         let dir = file.parent()?;
-        let dir = std::fs::canonicalize(if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        })
-        .ok()?;
+        let dir = std::fs::canonicalize(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }).ok()?;
         self.package_of_dir(&dir)
     }
 
@@ -46,12 +41,7 @@ impl Packages {
         }
         let found = match read_manifest(dir) {
             Some((deps, path_deps)) => {
-                self.roots.push(PackageInfo {
-                    root: dir.to_path_buf(),
-                    deps,
-                    path_deps,
-                    uses_pools: false,
-                });
+                self.roots.push(PackageInfo { root: dir.to_path_buf(), deps, path_deps, uses_pools: false });
                 Some(self.roots.len() - 1)
             }
             None => match dir.parent() {
@@ -67,30 +57,18 @@ impl Packages {
     /// dependencies, to a fixpoint.
     pub fn resolve_pool_use(&mut self, catalog: &Catalog) {
         for p in &mut self.roots {
-            p.uses_pools = p.deps.iter().any(|d| {
-                catalog
-                    .crates
-                    .iter()
-                    .any(|c| c.packages.iter().any(|name| name == d))
-            });
+            p.uses_pools =
+                p.deps.iter().any(|d| catalog.crates.iter().any(|c| c.packages.iter().any(|name| name == d)));
         }
-        let by_root: HashMap<PathBuf, usize> = self
-            .roots
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.root.clone(), i))
-            .collect();
+        let by_root: HashMap<PathBuf, usize> =
+            self.roots.iter().enumerate().map(|(i, p)| (p.root.clone(), i)).collect();
         let edges: Vec<Vec<usize>> = self
             .roots
             .iter()
             .map(|p| {
                 p.path_deps
                     .iter()
-                    .filter_map(|d| {
-                        by_root
-                            .get(&std::fs::canonicalize(p.root.join(d)).ok()?)
-                            .copied()
-                    })
+                    .filter_map(|d| by_root.get(&std::fs::canonicalize(p.root.join(d)).ok()?).copied())
                     .collect()
             })
             .collect();

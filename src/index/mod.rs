@@ -23,6 +23,42 @@ pub struct FnSig {
     pub ret: Option<TypeRef>,
     /// `async fn`.
     pub is_async: bool,
+    /// Module path of the function within its crate (`routes::users`).
+    pub module: Vec<String>,
+}
+
+impl FnSig {
+    /// The key identifying this function in summaries.
+    pub fn key(&self) -> String {
+        fn_key(&self.module, self.owner.as_deref(), &self.name)
+    }
+}
+
+/// The key of a function: `module::Owner::name`.
+pub fn fn_key(module: &[String], owner: Option<&str>, name: &str) -> String {
+    let mut parts: Vec<&str> = module.iter().map(String::as_str).collect();
+    parts.extend(owner);
+    parts.push(name);
+    parts.join("::")
+}
+
+/// The module path of a file: the components after its crate's `src/` (`src/routes/users.rs` is
+/// `routes::users`; `lib.rs`, `main.rs` and `mod.rs` name their folder), or the file's stem
+/// when it is not under a `src/`.
+pub fn module_of(path: &std::path::Path) -> Vec<String> {
+    let parts: Vec<String> = path.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let after_src = parts.iter().rposition(|p| p == "src").map(|i| &parts[i + 1..]);
+    let mut module: Vec<String> = match after_src {
+        Some(rest) => rest.to_vec(),
+        None => parts.last().cloned().into_iter().collect(),
+    };
+    if let Some(last) = module.pop() {
+        let stem = last.strip_suffix(".rs").unwrap_or(&last).to_string();
+        if !matches!(stem.as_str(), "mod" | "lib" | "main") || after_src.is_none() {
+            module.push(stem);
+        }
+    }
+    module
 }
 
 /// What one file contributes to its crate's index.
@@ -44,7 +80,7 @@ pub struct FileFacts {
 
 impl FileFacts {
     /// Extracts the facts of a parsed file.
-    pub fn extract(file: &syn::File, catalog: &Catalog) -> FileFacts {
+    pub fn extract(file: &syn::File, catalog: &Catalog, module: Vec<String>) -> FileFacts {
         let uses = file_uses(file, catalog);
         let mut crate_refs: Vec<usize> = uses
             .names
@@ -54,15 +90,8 @@ impl FileFacts {
             .collect();
         crate_refs.sort_unstable();
         crate_refs.dedup();
-        let mut facts = FileFacts {
-            uses,
-            crate_refs,
-            ..FileFacts::default()
-        };
-        let mut v = Extractor {
-            facts: &mut facts,
-            self_ty: None,
-        };
+        let mut facts = FileFacts { uses, crate_refs, ..FileFacts::default() };
+        let mut v = Extractor { facts: &mut facts, self_ty: None, module };
         syn::visit::Visit::visit_file(&mut v, file);
         facts
     }
@@ -71,6 +100,7 @@ impl FileFacts {
 struct Extractor<'a> {
     facts: &'a mut FileFacts,
     self_ty: Option<TypeRef>,
+    module: Vec<String>,
 }
 
 impl Extractor<'_> {
@@ -96,18 +126,22 @@ impl Extractor<'_> {
         };
         FnSig {
             name: sig.ident.to_string(),
-            owner: self
-                .self_ty
-                .as_ref()
-                .and_then(|t| t.last().map(str::to_owned)),
+            owner: self.self_ty.as_ref().and_then(|t| t.last().map(str::to_owned)),
             params,
             ret,
             is_async: sig.asyncness.is_some(),
+            module: self.module.clone(),
         }
     }
 }
 
 impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
+    fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
+        self.module.push(i.ident.to_string());
+        syn::visit::visit_item_mod(self, i);
+        self.module.pop();
+    }
+
     fn visit_item_type(&mut self, i: &'ast syn::ItemType) {
         let t = self.lower(&i.ty);
         self.facts.aliases.push((i.ident.to_string(), t));
@@ -118,14 +152,7 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
             .fields
             .iter()
             .enumerate()
-            .map(|(n, f)| {
-                (
-                    f.ident
-                        .as_ref()
-                        .map_or_else(|| n.to_string(), |id| id.to_string()),
-                    self.lower(&f.ty),
-                )
-            })
+            .map(|(n, f)| (f.ident.as_ref().map_or_else(|| n.to_string(), |id| id.to_string()), self.lower(&f.ty)))
             .collect();
         self.facts.structs.push((i.ident.to_string(), fields));
     }
@@ -240,16 +267,8 @@ impl CrateIndex {
             }
             for sig in &f.fns {
                 match &sig.owner {
-                    Some(owner) => ix
-                        .methods
-                        .entry((owner.clone(), sig.name.clone()))
-                        .or_default()
-                        .push(sig.clone()),
-                    None => ix
-                        .free_fns
-                        .entry(sig.name.clone())
-                        .or_default()
-                        .push(sig.clone()),
+                    Some(owner) => ix.methods.entry((owner.clone(), sig.name.clone())).or_default().push(sig.clone()),
+                    None => ix.free_fns.entry(sig.name.clone()).or_default().push(sig.clone()),
                 }
             }
             ix.used_crates.extend(f.crate_refs.iter().copied());
@@ -275,10 +294,7 @@ pub struct IndexView<'a> {
 
 impl<'a> IndexView<'a> {
     fn alias(&self, name: &str) -> Option<&'a Def<TypeRef>> {
-        self.file
-            .aliases
-            .get(name)
-            .or_else(|| self.krate.aliases.get(name))
+        self.file.aliases.get(name).or_else(|| self.krate.aliases.get(name))
     }
 
     fn has_struct(&self, name: &str) -> bool {
@@ -296,27 +312,20 @@ impl<'a> IndexView<'a> {
         }
         let TypeRef::Path { segments, args } = ty else {
             return match ty {
-                TypeRef::Ref(inner) => {
-                    TypeClass::Ref(Box::new(self.classify_depth(inner, catalog, depth + 1)))
-                }
+                TypeRef::Ref(inner) => TypeClass::Ref(Box::new(self.classify_depth(inner, catalog, depth + 1))),
                 _ => TypeClass::Unknown,
             };
         };
         let Some(name) = segments.last() else {
             return TypeClass::Unknown;
         };
-        let local =
-            segments.len() == 1 || matches!(segments[0].as_str(), "crate" | "self" | "super");
+        let local = segments.len() == 1 || matches!(segments[0].as_str(), "crate" | "self" | "super");
         let wrappers = &catalog.std.wrappers;
         if wrappers.transparent.contains(name) {
-            return args.first().map_or(TypeClass::Unknown, |a| {
-                self.classify_depth(a, catalog, depth + 1)
-            });
+            return args.first().map_or(TypeClass::Unknown, |a| self.classify_depth(a, catalog, depth + 1));
         }
         if wrappers.holders.contains(name) {
-            let inner = args.last().map_or(TypeClass::Unknown, |a| {
-                self.classify_depth(a, catalog, depth + 1)
-            });
+            let inner = args.last().map_or(TypeClass::Unknown, |a| self.classify_depth(a, catalog, depth + 1));
             return match inner {
                 TypeClass::Unknown => TypeClass::Unknown,
                 inner => TypeClass::Holder(name.clone(), Box::new(inner)),
@@ -324,11 +333,7 @@ impl<'a> IndexView<'a> {
         }
         if !local {
             let crates: Vec<usize> = catalog.crates_for_path(segments).collect();
-            return if crates.is_empty() {
-                TypeClass::Unknown
-            } else {
-                catalogue_class(catalog, name, &crates)
-            };
+            return if crates.is_empty() { TypeClass::Unknown } else { catalogue_class(catalog, name, &crates) };
         }
         match self.alias(name) {
             Some(Def::One(target)) => return self.classify_depth(target, catalog, depth + 1),
@@ -347,12 +352,7 @@ impl<'a> IndexView<'a> {
 
     /// Fields of a crate-local struct.
     pub fn struct_field(&self, name: &str, field: &str) -> Option<&'a TypeRef> {
-        match self
-            .file
-            .structs
-            .get(name)
-            .or_else(|| self.krate.structs.get(name))?
-        {
+        match self.file.structs.get(name).or_else(|| self.krate.structs.get(name))? {
             Def::One(fields) => fields.iter().find(|(f, _)| f == field).map(|(_, t)| t),
             Def::Ambiguous => None,
         }
@@ -360,12 +360,7 @@ impl<'a> IndexView<'a> {
 
     /// Declared type of a crate `static`/`const`.
     pub fn static_type(&self, name: &str) -> Option<&'a TypeRef> {
-        match self
-            .file
-            .statics
-            .get(name)
-            .or_else(|| self.krate.statics.get(name))?
-        {
+        match self.file.statics.get(name).or_else(|| self.krate.statics.get(name))? {
             Def::One(t) => Some(t),
             Def::Ambiguous => None,
         }
@@ -395,18 +390,9 @@ impl<'a> IndexView<'a> {
 
 /// The class a catalogue type name has among `crates`, when they agree.
 fn catalogue_class(catalog: &Catalog, name: &str, crates: &[usize]) -> TypeClass {
-    let pools: Vec<usize> = catalog
-        .pools_named(name)
-        .iter()
-        .copied()
-        .filter(|c| crates.contains(c))
-        .collect();
-    let guards: Vec<(usize, GuardKind)> = catalog
-        .guards_named(name)
-        .iter()
-        .copied()
-        .filter(|(c, _)| crates.contains(c))
-        .collect();
+    let pools: Vec<usize> = catalog.pools_named(name).iter().copied().filter(|c| crates.contains(c)).collect();
+    let guards: Vec<(usize, GuardKind)> =
+        catalog.guards_named(name).iter().copied().filter(|(c, _)| crates.contains(c)).collect();
     match (pools.as_slice(), guards.as_slice()) {
         ([], []) => TypeClass::Unknown,
         (ps, []) => TypeClass::Pool(if ps.len() == 1 { Some(ps[0]) } else { None }),
@@ -425,10 +411,7 @@ pub fn file_uses(file: &syn::File, catalog: &Catalog) -> UseMap {
     for glob in &globs {
         for krate in catalog.crates_for_path(glob) {
             let api = &catalog.crates[krate];
-            let names = api
-                .pool_types
-                .iter()
-                .chain(api.guard_types.iter().map(|g| &g.name));
+            let names = api.pool_types.iter().chain(api.guard_types.iter().map(|g| &g.name));
             for name in names {
                 if !uses.names.contains_key(name) {
                     let mut full = glob.clone();

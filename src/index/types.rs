@@ -152,12 +152,7 @@ pub fn lower_type(ty: &syn::Type, uses: &UseMap, self_ty: Option<&TypeRef>) -> T
         syn::Type::Reference(r) => TypeRef::Ref(Box::new(lower_type(&r.elem, uses, self_ty))),
         syn::Type::Paren(p) => lower_type(&p.elem, uses, self_ty),
         syn::Type::Group(g) => lower_type(&g.elem, uses, self_ty),
-        syn::Type::Tuple(t) => TypeRef::Tuple(
-            t.elems
-                .iter()
-                .map(|t| lower_type(t, uses, self_ty))
-                .collect(),
-        ),
+        syn::Type::Tuple(t) => TypeRef::Tuple(t.elems.iter().map(|t| lower_type(t, uses, self_ty)).collect()),
         _ => TypeRef::Other,
     }
 }
@@ -170,11 +165,7 @@ pub fn lower_path(path: &syn::Path, uses: &UseMap, self_ty: Option<&TypeRef>) ->
         }
     }
     let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    let segments = if path.leading_colon.is_some() {
-        segments
-    } else {
-        uses.expand(&segments)
-    };
+    let segments = if path.leading_colon.is_some() { segments } else { uses.expand(&segments) };
     let args = match path.segments.last().map(|s| &s.arguments) {
         Some(syn::PathArguments::AngleBracketed(a)) => a
             .args
@@ -201,14 +192,8 @@ mod tests {
     fn renames_and_groups_expand() {
         let u = uses("use sqlx::{pool::PoolConnection, PgPool as Db}; use diesel::r2d2; use deadpool_postgres::*;");
         assert_eq!(u.expand(&["Db".into()]), vec!["sqlx", "PgPool"]);
-        assert_eq!(
-            u.expand(&["PoolConnection".into()]),
-            vec!["sqlx", "pool", "PoolConnection"]
-        );
-        assert_eq!(
-            u.expand(&["r2d2".into(), "Pool".into()]),
-            vec!["diesel", "r2d2", "Pool"]
-        );
+        assert_eq!(u.expand(&["PoolConnection".into()]), vec!["sqlx", "pool", "PoolConnection"]);
+        assert_eq!(u.expand(&["r2d2".into(), "Pool".into()]), vec!["diesel", "r2d2", "Pool"]);
         assert_eq!(u.globs, vec![vec!["deadpool_postgres".to_string()]]);
     }
 

@@ -5,9 +5,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// How serious a finding is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Fails the run (exit status 1).
@@ -53,28 +51,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with no labels or help, at the rule's default severity.
-    pub fn new(
-        rule: &'static str,
-        severity: Severity,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Self {
-        Diagnostic {
-            rule,
-            severity,
-            message: message.into(),
-            span,
-            labels: Vec::new(),
-            help: None,
-        }
+    pub fn new(rule: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic { rule, severity, message: message.into(), span, labels: Vec::new(), help: None }
     }
 
     /// Adds a secondary label.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label {
-            span,
-            message: message.into(),
-        });
+        self.labels.push(Label { span, message: message.into() });
         self
     }
 

@@ -27,13 +27,10 @@ fn emit_all(report: &Report, w: &mut dyn termcolor::WriteColor) -> io::Result<()
             Severity::Warning => codespan_reporting::diagnostic::Severity::Warning,
         };
         let mut labels = vec![CsLabel::primary(d.span.file, d.span.range())];
-        labels.extend(d.labels.iter().map(|l| {
-            CsLabel::secondary(l.span.file, l.span.range()).with_message(l.message.clone())
-        }));
-        let mut cs = CsDiagnostic::new(severity)
-            .with_code(d.rule)
-            .with_message(d.message.clone())
-            .with_labels(labels);
+        labels.extend(
+            d.labels.iter().map(|l| CsLabel::secondary(l.span.file, l.span.range()).with_message(l.message.clone())),
+        );
+        let mut cs = CsDiagnostic::new(severity).with_code(d.rule).with_message(d.message.clone()).with_labels(labels);
         if let Some(help) = &d.help {
             cs = cs.with_notes(vec![format!("help: {help}")]);
         }

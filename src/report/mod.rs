@@ -59,12 +59,7 @@ impl Report {
         let f = self.sources.get(span.file);
         let (line, column) = f.line_col(span.start);
         let (end_line, end_column) = f.line_col(span.end);
-        Position {
-            line,
-            column,
-            end_line,
-            end_column,
-        }
+        Position { line, column, end_line, end_column }
     }
 
     /// The displayed path of a span's file.
@@ -74,10 +69,7 @@ impl Report {
 
     /// Number of diagnostics at a severity.
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
     }
 
     /// Number of distinct files with a diagnostic.

@@ -11,10 +11,7 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let rule_infos: Vec<&'static RuleInfo> = rules::ALL.iter().map(|r| r.info()).collect();
-    let descriptors = rule_infos
-        .iter()
-        .map(|info| descriptor(info))
-        .collect::<Vec<_>>();
+    let descriptors = rule_infos.iter().map(|info| descriptor(info)).collect::<Vec<_>>();
     let mut occurrences: HashMap<(String, &str, String), usize> = HashMap::new();
     let results = report
         .diagnostics
@@ -36,11 +33,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .results(results)
         .column_kind(serde_json::json!("unicodeCodePoints"))
         .build();
-    let doc = sarif::Sarif::builder()
-        .schema(SCHEMA)
-        .version(serde_json::json!("2.1.0"))
-        .runs(vec![run])
-        .build();
+    let doc = sarif::Sarif::builder().schema(SCHEMA).version(serde_json::json!("2.1.0")).runs(vec![run]).build();
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
     writeln!(out)
 }
@@ -56,26 +49,11 @@ fn descriptor(info: &RuleInfo) -> sarif::ReportingDescriptor {
     sarif::ReportingDescriptor::builder()
         .id(info.id)
         .name(info.id)
-        .short_description(
-            sarif::MultiformatMessageString::builder()
-                .text(info.summary)
-                .build(),
-        )
-        .full_description(
-            sarif::MultiformatMessageString::builder()
-                .text(info.summary)
-                .build(),
-        )
-        .help(
-            sarif::MultiformatMessageString::builder()
-                .text(info.docs)
-                .markdown(info.docs)
-                .build(),
-        )
+        .short_description(sarif::MultiformatMessageString::builder().text(info.summary).build())
+        .full_description(sarif::MultiformatMessageString::builder().text(info.summary).build())
+        .help(sarif::MultiformatMessageString::builder().text(info.docs).markdown(info.docs).build())
         .default_configuration(
-            sarif::ReportingConfiguration::builder()
-                .level(serde_json::json!(level(info.default_severity)))
-                .build(),
+            sarif::ReportingConfiguration::builder().level(serde_json::json!(level(info.default_severity))).build(),
         )
         .build()
 }
@@ -89,11 +67,7 @@ fn location(report: &Report, span: Span, message: Option<&str>) -> sarif::Locati
         .end_column(p.end_column as i64)
         .build();
     let physical = sarif::PhysicalLocation::builder()
-        .artifact_location(
-            sarif::ArtifactLocation::builder()
-                .uri(report.file_name(span))
-                .build(),
-        )
+        .artifact_location(sarif::ArtifactLocation::builder().uri(report.file_name(span)).build())
         .region(region)
         .build();
     match message {
@@ -101,28 +75,17 @@ fn location(report: &Report, span: Span, message: Option<&str>) -> sarif::Locati
             .physical_location(physical)
             .message(sarif::Message::builder().text(m).build())
             .build(),
-        None => sarif::Location::builder()
-            .physical_location(physical)
-            .build(),
+        None => sarif::Location::builder().physical_location(physical).build(),
     }
 }
 
-fn result(
-    report: &Report,
-    d: &Diagnostic,
-    index: Option<usize>,
-    fingerprint: String,
-) -> sarif::Result {
+fn result(report: &Report, d: &Diagnostic, index: Option<usize>, fingerprint: String) -> sarif::Result {
     let mut text = d.message.clone();
     if let Some(help) = &d.help {
         text.push_str("\nhelp: ");
         text.push_str(help);
     }
-    let related: Vec<sarif::Location> = d
-        .labels
-        .iter()
-        .map(|l| location(report, l.span, Some(&l.message)))
-        .collect();
+    let related: Vec<sarif::Location> = d.labels.iter().map(|l| location(report, l.span, Some(&l.message))).collect();
     let level = match d.severity {
         Severity::Error => sarif::ResultLevel::Error,
         Severity::Warning => sarif::ResultLevel::Warning,
@@ -144,32 +107,18 @@ fn result(
 
 /// A fingerprint that survives line shifts: the rule, the file, the primary line's text with
 /// whitespace removed, and which occurrence of that triple this is.
-fn fingerprint(
-    report: &Report,
-    d: &Diagnostic,
-    seen: &mut HashMap<(String, &str, String), usize>,
-) -> String {
+fn fingerprint(report: &Report, d: &Diagnostic, seen: &mut HashMap<(String, &str, String), usize>) -> String {
     let file = report.sources.get(d.span.file);
     let line = file.line_index(d.span.start);
     let text: String = file
         .line_range(line)
-        .map(|r| {
-            file.text[r]
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect()
-        })
+        .map(|r| file.text[r].chars().filter(|c| !c.is_whitespace()).collect())
         .unwrap_or_default();
     let key = (file.name.clone(), d.rule, text);
     let n = seen.entry(key.clone()).or_insert(0);
     *n += 1;
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [
-        key.0.as_bytes(),
-        key.1.as_bytes(),
-        key.2.as_bytes(),
-        n.to_string().as_bytes(),
-    ] {
+    for part in [key.0.as_bytes(), key.1.as_bytes(), key.2.as_bytes(), n.to_string().as_bytes()] {
         for &b in part.iter().chain([0u8].iter()) {
             hash ^= u64::from(b);
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);

@@ -65,10 +65,7 @@ impl Rule for BlockingAcquireInAsync {
             return;
         };
         let method = m.method.to_string();
-        let Some(Value::Guard {
-            krate: Some(krate), ..
-        }) = cx.acquisition(m, &method, &recv)
-        else {
+        let Some(Value::Guard { krate: Some(krate), .. }) = cx.acquisition(m, &method, &recv) else {
             return;
         };
         let api = &cx.file.catalog.crates[krate];

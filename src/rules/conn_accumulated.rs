@@ -52,17 +52,11 @@ impl Rule for ConnAccumulated {
     fn check_expr(&self, cx: &BodyCx<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
         let acc = &cx.file.catalog.std.accumulate;
         match expr {
-            syn::Expr::MethodCall(m) if acc.sinks.contains(&m.method.to_string()) => {
-                check_sink(cx, m, out)
-            }
+            syn::Expr::MethodCall(m) if acc.sinks.contains(&m.method.to_string()) => check_sink(cx, m, out),
             syn::Expr::MethodCall(m) if acc.collectors.contains(&m.method.to_string()) => {
                 if let Some((evidence, shown)) = per_item_acquisition(cx, &m.receiver, false) {
                     let span = cx.file.method_span(m);
-                    out.push(diagnostic(
-                        span,
-                        format!("`collect()` keeps a connection per item: {shown}"),
-                        &evidence,
-                    ));
+                    out.push(diagnostic(span, format!("`collect()` keeps a connection per item: {shown}"), &evidence));
                 }
             }
             syn::Expr::Call(c) => {
@@ -73,9 +67,7 @@ impl Rule for ConnAccumulated {
                 let Some(arg) = c.args.first() else { return };
                 if let Some((evidence, shown)) = per_item_acquisition(cx, arg, true) {
                     let name = path.last().map(String::as_str).unwrap_or("join_all");
-                    let message = format!(
-                        "`{name}` holds a connection per item until all are ready: {shown}"
-                    );
+                    let message = format!("`{name}` holds a connection per item until all are ready: {shown}");
                     out.push(diagnostic(cx.file.span(c), message, &evidence));
                 }
             }
@@ -127,28 +119,17 @@ fn check_sink(cx: &BodyCx<'_>, m: &syn::ExprMethodCall, out: &mut Vec<Diagnostic
 
 /// An iterator chain whose `map` closure acquires a connection: `items.iter().map(|_| pool.get())`.
 /// `futures`: the closure may return an acquisition future (for joins).
-fn per_item_acquisition(
-    cx: &BodyCx<'_>,
-    chain: &syn::Expr,
-    futures: bool,
-) -> Option<(Evidence, String)> {
+fn per_item_acquisition(cx: &BodyCx<'_>, chain: &syn::Expr, futures: bool) -> Option<(Evidence, String)> {
     let mut e = chain;
     loop {
         match e {
             syn::Expr::MethodCall(m) => {
-                if matches!(
-                    m.method.to_string().as_str(),
-                    "map" | "filter_map" | "flat_map" | "then" | "and_then"
-                ) {
+                if matches!(m.method.to_string().as_str(), "map" | "filter_map" | "flat_map" | "then" | "and_then") {
                     if let Some(syn::Expr::Closure(c)) = m.args.first() {
                         let value = cx.classify(&c.body);
-                        if let Value::Guard {
-                            evidence, wrapped, ..
-                        } = value
-                        {
+                        if let Value::Guard { evidence, wrapped, .. } = value {
                             if futures || !wrapped.future {
-                                let shown =
-                                    format!("each call of `{}` takes one", cx.file.text(&*c.body));
+                                let shown = format!("each call of `{}` takes one", cx.file.text(&*c.body));
                                 return Some((evidence, shown));
                             }
                         }
@@ -178,10 +159,7 @@ fn diagnostic(span: Span, message: String, evidence: &Evidence) -> Diagnostic {
         "use one connection at a time (take it inside the loop and let it drop each iteration), or bound the parallelism below the pool size",
     );
     if let Some(at) = evidence.span.filter(|at| *at != span) {
-        d = d.with_label(
-            at,
-            format!("taken here ({})", evidence.text.trim_start_matches("is ")),
-        );
+        d = d.with_label(at, format!("taken here ({})", evidence.text.trim_start_matches("is ")));
     }
     d
 }

@@ -119,18 +119,9 @@ fn check_escape_method(cx: &BodyCx<'_>, m: &syn::ExprMethodCall, out: &mut Vec<D
     let Some((krate, kind, evidence)) = value.as_owned_guard() else {
         return;
     };
-    let leaks = catalog
-        .crates
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| krate.is_none_or(|k| k == *i))
-        .any(|(_, c)| {
-            c.escape.iter().any(|e| {
-                e.name == method
-                    && e.style == EscapeStyle::Method
-                    && e.effect == EscapeEffect::Leaked
-            })
-        });
+    let leaks = catalog.crates.iter().enumerate().filter(|(i, _)| krate.is_none_or(|k| k == *i)).any(|(_, c)| {
+        c.escape.iter().any(|e| e.name == method && e.style == EscapeStyle::Method && e.effect == EscapeEffect::Leaked)
+    });
     if !leaks || !m.args.is_empty() {
         return;
     }
@@ -152,13 +143,7 @@ fn diagnostic(
     evidence: &Evidence,
 ) -> Diagnostic {
     let span = cx.file.span(node);
-    let mut d = Diagnostic::new(
-        CONN_FORGOTTEN.id,
-        CONN_FORGOTTEN.default_severity,
-        span,
-        message,
-    )
-    .with_help(help);
+    let mut d = Diagnostic::new(CONN_FORGOTTEN.id, CONN_FORGOTTEN.default_severity, span, message).with_help(help);
     match evidence.span {
         Some(at) => d = d.with_label(at, format!("`{guard}` {}", evidence.text)),
         None => d.message = format!("{} (`{guard}` {})", d.message, evidence.text),
@@ -190,11 +175,7 @@ fn path_ends_with(path: &[String], suffix: &str) -> bool {
     let want: Vec<&str> = suffix.split("::").collect();
     // an imported function (`use std::mem::forget; forget(x)`) expands to its full path; a bare
     // local `forget` does not, so a one-segment path matches nothing
-    path.len() >= want.len()
-        && path[path.len() - want.len()..]
-            .iter()
-            .zip(&want)
-            .all(|(a, b)| a == b)
+    path.len() >= want.len() && path[path.len() - want.len()..].iter().zip(&want).all(|(a, b)| a == b)
 }
 
 fn path_suffix(path: &[String], n: usize) -> String {

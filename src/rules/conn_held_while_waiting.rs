@@ -67,11 +67,7 @@ impl Rule for ConnHeldWhileWaiting {
             return;
         };
         let file = cx.file;
-        let what = if wait.how == ".await" {
-            "this `.await`".to_string()
-        } else {
-            format!("this `{}`", wait.how)
-        };
+        let what = if wait.how == ".await" { "this `.await`".to_string() } else { format!("this `{}`", wait.how) };
         let mut d = Diagnostic::new(
             CONN_HELD_WHILE_WAITING.id,
             CONN_HELD_WHILE_WAITING.default_severity,
@@ -110,8 +106,7 @@ fn pools_used(cx: &BodyCx<'_>, exprs: &[&syn::Expr]) -> Vec<String> {
     impl<'ast> Visit<'ast> for V<'_, '_> {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             let recv = self.cx.classify(&m.receiver);
-            if let Some(Value::Guard { .. }) = self.cx.acquisition(m, &m.method.to_string(), &recv)
-            {
+            if let Some(Value::Guard { .. }) = self.cx.acquisition(m, &m.method.to_string(), &recv) {
                 self.keys.push(self.cx.pool_key(&m.receiver));
             }
             for a in &m.args {
@@ -130,10 +125,7 @@ fn pools_used(cx: &BodyCx<'_>, exprs: &[&syn::Expr]) -> Vec<String> {
             syn::visit::visit_expr_call(self, c);
         }
     }
-    let mut v = V {
-        cx,
-        keys: Vec::new(),
-    };
+    let mut v = V { cx, keys: Vec::new() };
     for e in exprs {
         v.visit_expr(e);
     }

@@ -92,11 +92,7 @@ impl Rule for ConnStoredLongLived {
                     let cell = cx.file.text(&*m.receiver);
                     for arg in &m.args {
                         if let Some(stored) = cx.stored_guard(arg) {
-                            out.push(diagnostic(
-                                cx.file.span(m),
-                                format!("the once-cell `{cell}`"),
-                                &stored,
-                            ));
+                            out.push(diagnostic(cx.file.span(m), format!("the once-cell `{cell}`"), &stored));
                         }
                     }
                 }
@@ -117,8 +113,7 @@ fn is_static(cx: &BodyCx<'_>, e: &syn::Expr) -> bool {
         return false;
     };
     let name = last.ident.to_string();
-    (p.path.segments.len() > 1 || cx.lookup(&name).is_none())
-        && cx.file.index.static_type(&name).is_some()
+    (p.path.segments.len() > 1 || cx.lookup(&name).is_none()) && cx.file.index.static_type(&name).is_some()
 }
 
 fn diagnostic(span: Span, place: String, stored: &Stored) -> Diagnostic {
@@ -126,19 +121,15 @@ fn diagnostic(span: Span, place: String, stored: &Stored) -> Diagnostic {
         CONN_STORED_LONG_LIVED.id,
         CONN_STORED_LONG_LIVED.default_severity,
         span,
-        format!("`{}` is stored in {place}, which lives for the whole program: its pool slot never returns", stored.guard),
+        format!(
+            "`{}` is stored in {place}, which lives for the whole program: its pool slot never returns",
+            stored.guard
+        ),
     )
     .with_help("store the pool instead, and take a connection where it is needed");
     match stored.evidence.span {
-        Some(at) if at != span => {
-            d = d.with_label(at, format!("`{}` {}", stored.guard, stored.evidence.text))
-        }
-        _ => {
-            d.message = format!(
-                "{} (`{}` {})",
-                d.message, stored.guard, stored.evidence.text
-            )
-        }
+        Some(at) if at != span => d = d.with_label(at, format!("`{}` {}", stored.guard, stored.evidence.text)),
+        _ => d.message = format!("{} (`{}` {})", d.message, stored.guard, stored.evidence.text),
     }
     d
 }

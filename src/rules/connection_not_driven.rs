@@ -47,13 +47,7 @@ impl Rule for ConnectionNotDriven {
         &CONNECTION_NOT_DRIVEN
     }
 
-    fn check_local(
-        &self,
-        cx: &BodyCx<'_>,
-        local: &syn::Local,
-        rest: &[syn::Stmt],
-        out: &mut Vec<Diagnostic>,
-    ) {
+    fn check_local(&self, cx: &BodyCx<'_>, local: &syn::Local, rest: &[syn::Stmt], out: &mut Vec<Diagnostic>) {
         let Some(init) = &local.init else { return };
         let pat = match &local.pat {
             syn::Pat::Type(pt) => &*pt.pat,
@@ -98,10 +92,7 @@ fn connect_call(cx: &BodyCx<'_>, e: &syn::Expr) -> Option<(crate::source::Span, 
         syn::Expr::Await(a) => connect_call(cx, &a.base),
         syn::Expr::Paren(p) => connect_call(cx, &p.expr),
         syn::Expr::MethodCall(m)
-            if matches!(
-                m.method.to_string().as_str(),
-                "unwrap" | "expect" | "map_err" | "context"
-            ) =>
+            if matches!(m.method.to_string().as_str(), "unwrap" | "expect" | "map_err" | "context") =>
         {
             connect_call(cx, &m.receiver)
         }
@@ -120,12 +111,9 @@ fn connect_call(cx: &BodyCx<'_>, e: &syn::Expr) -> Option<(crate::source::Span, 
             };
             let api = pairs_api(cx, &segments)?;
             let wanted = format!("{}::{method}", segments.last()?);
-            api.connection_pairs.contains(&wanted).then(|| {
-                (
-                    cx.file.span(m),
-                    format!("{}.{method}(..)", cx.file.text(&*m.receiver)),
-                )
-            })
+            api.connection_pairs
+                .contains(&wanted)
+                .then(|| (cx.file.span(m), format!("{}.{method}(..)", cx.file.text(&*m.receiver))))
         }
         _ => None,
     }
@@ -134,10 +122,7 @@ fn connect_call(cx: &BodyCx<'_>, e: &syn::Expr) -> Option<(crate::source::Span, 
 /// The catalogued crate owning `path`, when it declares connection pairs.
 fn pairs_api<'c>(cx: &BodyCx<'c>, path: &[String]) -> Option<&'c CrateApi> {
     let catalog = cx.file.catalog;
-    catalog
-        .crates_for_path(path)
-        .map(|i| &catalog.crates[i])
-        .find(|c| !c.connection_pairs.is_empty())
+    catalog.crates_for_path(path).map(|i| &catalog.crates[i]).find(|c| !c.connection_pairs.is_empty())
 }
 
 /// Whether `name` appears in the statements (expressions and macro arguments).
@@ -150,11 +135,7 @@ fn mentioned(name: &str, stmts: &[syn::Stmt]) -> bool {
             self.1 |= hit;
         }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            self.1 |= m
-                .tokens
-                .to_string()
-                .split(|c: char| !c.is_alphanumeric() && c != '_')
-                .any(|t| t == self.0);
+            self.1 |= m.tokens.to_string().split(|c: char| !c.is_alphanumeric() && c != '_').any(|t| t == self.0);
         }
     }
     let mut v = V(name, false);

@@ -7,10 +7,13 @@ mod conn_forgotten;
 mod conn_held_while_waiting;
 mod conn_stored_long_lived;
 mod connection_not_driven;
+mod nested_acquire;
 mod parse_error;
+mod pool_per_call;
 mod tx_not_finalized;
 
 use crate::analysis::body::{BodyCx, Wait};
+use crate::analysis::summary::CrateFacts;
 use crate::index::types::TypeRef;
 use crate::report::{Diagnostic, Severity};
 use crate::source::Span;
@@ -44,14 +47,11 @@ pub trait Rule: Sync {
 
     /// Called after each `let` statement was walked and its bindings made, with the statements
     /// that follow it in its block.
-    fn check_local(
-        &self,
-        _cx: &BodyCx<'_>,
-        _local: &syn::Local,
-        _rest: &[syn::Stmt],
-        _out: &mut Vec<Diagnostic>,
-    ) {
-    }
+    fn check_local(&self, _cx: &BodyCx<'_>, _local: &syn::Local, _rest: &[syn::Stmt], _out: &mut Vec<Diagnostic>) {}
+
+    /// Called once per crate after every file was analysed, with the crate's function
+    /// summaries (call graph, acquisitions, handlers).
+    fn check_crate(&self, _facts: &CrateFacts, _out: &mut Vec<Diagnostic>) {}
 
     /// Called at each normal exit of a function, closure or async block: a `return` of
     /// anything but `Err(..)`, or the end of the body.
@@ -92,13 +92,42 @@ pub static ALL: &[&dyn Rule] = &[
     &conn_held_while_waiting::ConnHeldWhileWaiting,
     &conn_stored_long_lived::ConnStoredLongLived,
     &connection_not_driven::ConnectionNotDriven,
+    &nested_acquire::NestedAcquire,
     &parse_error::ParseError,
+    &pool_per_call::PoolPerCall,
     &tx_not_finalized::TxNotFinalized,
 ];
 
 /// The rule with this id.
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
     ALL.iter().copied().find(|r| r.info().id == id)
+}
+
+/// Where two rules fire on one expression, only the more specific stands: `nested-acquire`
+/// over `conn-held-while-waiting` (the wait is the second acquisition), `conn-forgotten` over
+/// `conn-stored-long-lived`.
+pub fn apply_precedence(diagnostics: &mut Vec<Diagnostic>) {
+    const PAIRS: &[(&str, &str)] =
+        &[("nested-acquire", "conn-held-while-waiting"), ("conn-forgotten", "conn-stored-long-lived")];
+    let losers: Vec<bool> = diagnostics
+        .iter()
+        .map(|d| {
+            PAIRS.iter().any(|(winner, loser)| {
+                d.rule == *loser
+                    && diagnostics.iter().any(|w| {
+                        w.rule == *winner
+                            && w.span.file == d.span.file
+                            && w.span.start < d.span.end.max(d.span.start + 1)
+                            && d.span.start < w.span.end.max(w.span.start + 1)
+                    })
+            })
+        })
+        .collect();
+    let mut i = 0;
+    diagnostics.retain(|_| {
+        i += 1;
+        !losers[i - 1]
+    });
 }
 
 /// The id of the rule under which unreadable and unparsable files are reported.
@@ -121,19 +150,10 @@ mod tests {
     fn every_rule_documents_the_fixed_sections() {
         for r in ALL {
             let info = r.info();
-            for section in [
-                "### What it flags",
-                "### Why it drains a pool",
-                "### Example",
-                "### Use instead",
-            ] {
+            for section in ["### What it flags", "### Why it drains a pool", "### Example", "### Use instead"] {
                 assert!(info.docs.contains(section), "{} lacks `{section}`", info.id);
             }
-            assert!(
-                !info.summary.ends_with('.'),
-                "{}: summary ends with a period",
-                info.id
-            );
+            assert!(!info.summary.ends_with('.'), "{}: summary ends with a period", info.id);
         }
     }
 }

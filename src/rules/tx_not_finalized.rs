@@ -58,10 +58,7 @@ impl Rule for TxNotFinalized {
             if t.kind != GuardKind::Transaction || !t.from_begin {
                 continue;
             }
-            if out
-                .iter()
-                .any(|d| d.rule == TX_NOT_FINALIZED.id && d.span == t.acquired)
-            {
+            if out.iter().any(|d| d.rule == TX_NOT_FINALIZED.id && d.span == t.acquired) {
                 continue;
             }
             let line = cx.file.line(at);

@@ -1,0 +1,97 @@
+//! Owned facts the walker records about each function, for analyses that cross function
+//! boundaries: what it acquires from, whom it calls with what, what it builds, whether it is a
+//! request handler. Keys name places as written in the function (`pool`, `self.pool`,
+//! `state.db`, `POOL`), so a callee's key can be translated into its caller's terms.
+
+use crate::source::Span;
+
+/// A guard live at a call site.
+#[derive(Debug, Clone)]
+pub struct HeldGuard {
+    /// The guard's binding.
+    pub name: String,
+    /// Its pool's key.
+    pub pool: String,
+    /// Where it was taken.
+    pub acquired: Span,
+    /// Line it was taken at, for messages.
+    pub line: usize,
+}
+
+/// A call to a function of the crate.
+#[derive(Debug, Clone)]
+pub struct CallFact {
+    /// The callee's key.
+    pub callee: String,
+    /// Keys of the arguments that are places (paths, fields), by position.
+    pub args: Vec<Option<String>>,
+    /// Key of the receiver of a method call (`self`, `state.repo`).
+    pub recv: Option<String>,
+    /// The call expression.
+    pub span: Span,
+    /// The callee as written, for messages.
+    pub shown: String,
+    /// Guards live at the call.
+    pub held: Vec<HeldGuard>,
+}
+
+/// Why a construction site runs once per item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PerItem {
+    /// Inside a loop that iterates (not a retry loop).
+    Loop,
+    /// Inside an iterator adaptor's closure.
+    Iterator,
+}
+
+/// A pool built or a raw connection opened.
+#[derive(Debug, Clone)]
+pub struct Construction {
+    /// The constructor call (the terminal call of a builder chain).
+    pub span: Span,
+    /// How it is written: `PgPool::connect`, `PgPoolOptions::…connect_lazy`.
+    pub shown: String,
+    /// True for a pool, false for a raw connection.
+    pub pool: bool,
+    /// Runs once per item.
+    pub per_item: Option<PerItem>,
+}
+
+/// An acquisition in a function.
+#[derive(Debug, Clone)]
+pub struct AcquireFact {
+    /// Key of the pool.
+    pub key: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// What the walker learnt of one function.
+#[derive(Debug, Clone, Default)]
+pub struct FnFacts {
+    /// Unique key: `module::Owner::name`.
+    pub key: String,
+    /// As shown in messages: `Owner::name` or `name`.
+    pub shown: String,
+    /// The function's name.
+    pub span: Span,
+    /// Parameter names by position (`self` excluded; `""` for patterns that bind no one name).
+    pub params: Vec<String>,
+    /// Acquisitions, explicit and implicit.
+    pub acquires: Vec<AcquireFact>,
+    /// Calls to functions of the crate.
+    pub calls: Vec<CallFact>,
+    /// Pools built and raw connections opened.
+    pub constructions: Vec<Construction>,
+    /// Carries a framework's handler attribute (or takes a tonic `Request`).
+    pub handler: bool,
+}
+
+/// What the walker learnt of one file.
+#[derive(Debug, Clone, Default)]
+pub struct FileFnFacts {
+    /// Every function and method.
+    pub fns: Vec<FnFacts>,
+    /// Keys of functions registered as handlers here (`get(list_users)`), with where.
+    pub registered: Vec<(String, Span)>,
+}

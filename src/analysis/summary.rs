@@ -1,0 +1,166 @@
+//! Function summaries over a crate's call graph: which places each function acquires from
+//! (in its own terms, so callers can translate them), computed to a fixpoint (recursion
+//! included), and which functions run per request (reachable from a handler).
+
+use super::facts::{CallFact, FnFacts};
+use crate::source::Span;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// One step of a witness path: where, and what happens there.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The call or acquisition.
+    pub span: Span,
+    /// What it does, for a label.
+    pub note: String,
+}
+
+/// A crate's functions with their summaries.
+#[derive(Debug, Default)]
+pub struct CrateFacts {
+    /// Every function of the crate.
+    pub fns: Vec<FnFacts>,
+    /// Function index by key.
+    pub by_key: HashMap<String, usize>,
+    /// Per function: key acquired from (in the function's terms) → how (first path found).
+    pub acquires: Vec<BTreeMap<String, Vec<Step>>>,
+    /// Per function: when it runs per request, the path from a handler to it.
+    pub per_request: Vec<Option<Vec<Step>>>,
+}
+
+impl CrateFacts {
+    /// Builds the summaries of a crate's functions. `registered`: handler keys registered by
+    /// framework calls, with the registration site.
+    pub fn build(fns: Vec<FnFacts>, registered: &[(String, Span)]) -> CrateFacts {
+        let mut by_key = HashMap::new();
+        for (i, f) in fns.iter().enumerate() {
+            // the first definition wins; duplicates (cfg'd twins) are rare and share behaviour
+            by_key.entry(f.key.clone()).or_insert(i);
+        }
+        let mut facts = CrateFacts { fns, by_key, ..CrateFacts::default() };
+        facts.acquires = facts.fixpoint_acquires();
+        facts.per_request = facts.reach_from_handlers(registered);
+        facts
+    }
+
+    /// The callee of a call, when it is a function of the crate.
+    pub fn callee(&self, call: &CallFact) -> Option<usize> {
+        self.by_key.get(&call.callee).copied()
+    }
+
+    fn fixpoint_acquires(&self) -> Vec<BTreeMap<String, Vec<Step>>> {
+        let n = self.fns.len();
+        let mut acq: Vec<BTreeMap<String, Vec<Step>>> = self
+            .fns
+            .iter()
+            .map(|f| {
+                let mut m = BTreeMap::new();
+                for a in &f.acquires {
+                    m.entry(a.key.clone()).or_insert_with(|| {
+                        vec![Step { span: a.span, note: format!("takes a connection from `{}` here", a.key) }]
+                    });
+                }
+                m
+            })
+            .collect();
+        // callers of each function, to revisit them when its summary grows
+        let mut callers: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, f) in self.fns.iter().enumerate() {
+            for c in &f.calls {
+                if let Some(g) = self.callee(c) {
+                    callers[g].push(i);
+                }
+            }
+        }
+        let mut queue: VecDeque<usize> = (0..n).collect();
+        let mut queued = vec![true; n];
+        while let Some(i) = queue.pop_front() {
+            queued[i] = false;
+            let f = &self.fns[i];
+            let mut grew = false;
+            for c in &f.calls {
+                let Some(g) = self.callee(c) else { continue };
+                let callee_keys: Vec<(String, Vec<Step>)> =
+                    acq[g].iter().map(|(k, w)| (k.clone(), w.clone())).collect();
+                for (k, witness) in callee_keys {
+                    let Some(mine) = translate(c, &self.fns[g], &k) else { continue };
+                    if acq[i].contains_key(&mine) {
+                        continue;
+                    }
+                    let mut path = vec![Step { span: c.span, note: format!("calls `{}`", c.shown) }];
+                    path.extend(witness);
+                    acq[i].insert(mine, path);
+                    grew = true;
+                }
+            }
+            if grew {
+                for &caller in &callers[i] {
+                    if !queued[caller] {
+                        queued[caller] = true;
+                        queue.push_back(caller);
+                    }
+                }
+            }
+        }
+        acq
+    }
+
+    fn reach_from_handlers(&self, registered: &[(String, Span)]) -> Vec<Option<Vec<Step>>> {
+        let mut reach: Vec<Option<Vec<Step>>> = vec![None; self.fns.len()];
+        let mut queue = VecDeque::new();
+        for (i, f) in self.fns.iter().enumerate() {
+            if f.handler {
+                reach[i] = Some(vec![Step { span: f.span, note: format!("`{}` is a request handler", f.shown) }]);
+                queue.push_back(i);
+            }
+        }
+        for (key, at) in registered {
+            if let Some(&i) = self.by_key.get(key) {
+                if reach[i].is_none() {
+                    let note = format!("`{}` is registered as a request handler here", self.fns[i].shown);
+                    reach[i] = Some(vec![Step { span: *at, note }]);
+                    queue.push_back(i);
+                }
+            }
+        }
+        while let Some(i) = queue.pop_front() {
+            for c in &self.fns[i].calls {
+                let Some(g) = self.callee(c) else { continue };
+                if reach[g].is_none() {
+                    let mut path = reach[i].clone().unwrap_or_default();
+                    path.push(Step { span: c.span, note: format!("calls `{}` per request", c.shown) });
+                    reach[g] = Some(path);
+                    queue.push_back(g);
+                }
+            }
+        }
+        reach
+    }
+}
+
+/// Translates a key in the callee's terms into the caller's, through the call's arguments:
+/// the callee's parameter `pool` becomes the caller's argument (`&state.db` → `state.db`), its
+/// `self.pool` becomes `<receiver>.pool`, a static stays itself. Keys rooted at the callee's
+/// locals do not translate.
+pub fn translate(call: &CallFact, callee: &FnFacts, key: &str) -> Option<String> {
+    let (root, rest) = match key.find('.') {
+        Some(i) => (&key[..i], &key[i..]),
+        None => (key, ""),
+    };
+    let base = if root == "self" {
+        call.recv.clone()?
+    } else if let Some(i) = callee.params.iter().position(|p| p == root) {
+        call.args.get(i)?.clone()?
+    } else if is_static_name(root) {
+        root.to_string()
+    } else {
+        return None;
+    };
+    Some(format!("{base}{rest}"))
+}
+
+/// `POOL`, `crate::db::POOL`: statics are written in upper case.
+fn is_static_name(root: &str) -> bool {
+    let last = root.rsplit("::").next().unwrap_or(root);
+    last.chars().any(|c| c.is_ascii_uppercase()) && !last.chars().any(|c| c.is_ascii_lowercase())
+}
