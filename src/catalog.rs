@@ -6,8 +6,11 @@
 //! silently ignored entry.
 
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
+
+/// The embedded `rules/policy.toml`: the default policy.
+const POLICY_FILE: &str = include_str!("../rules/policy.toml");
 
 /// One catalogue file: `(file name, contents)`, embedded at build time.
 const CRATE_FILES: &[(&str, &str)] = &[
@@ -127,7 +130,7 @@ pub struct Escape {
 }
 
 /// The normalised meaning of a pool setting, shared by the policy and every crate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SettingRole {
     /// Maximum number of connections in the pool.
@@ -241,6 +244,134 @@ pub struct CrateApi {
     /// Pool settings.
     #[serde(default)]
     pub setting: Vec<Setting>,
+    /// Constructors whose arguments are settings, by position.
+    #[serde(default)]
+    pub positional: Vec<Positional>,
+    /// Library defaults of settings left out, by role.
+    #[serde(default)]
+    pub defaults: BTreeMap<SettingRole, Quantity>,
+}
+
+/// A constructor whose arguments are settings: `PoolConfig::new(max_size)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Positional {
+    /// `Type::function`.
+    pub call: String,
+    /// The role of each argument, in order.
+    pub args: Vec<SettingRole>,
+}
+
+/// A count or a duration, as the catalogue and the policy write them (`10`, `"30s"`).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub enum Quantity {
+    /// A number of connections.
+    Count(i128),
+    /// A length of time.
+    Duration(std::time::Duration),
+}
+
+impl std::fmt::Display for Quantity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Quantity::Count(n) => write!(f, "{n}"),
+            Quantity::Duration(d) => write!(f, "{}", humantime::format_duration(*d)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Count(i64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Count(n) => Ok(Quantity::Count(i128::from(n))),
+            Raw::Text(t) => parse_duration(&t).map(Quantity::Duration).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// Parses a duration as humans write it: `250ms`, `30s`, `10m`, `1h 30m`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("malformed duration `{text}`: {e} (write e.g. \"250ms\", \"30s\", \"10m\")"))
+}
+
+/// What an explicit `None` means for a bounded setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoneRule {
+    /// `None` (no limit) is outside the bounds.
+    OutOfBounds,
+    /// `None` is allowed.
+    Allowed,
+}
+
+/// Bounds on one setting role.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bound {
+    /// Smallest allowed value.
+    #[serde(default)]
+    pub min: Option<Quantity>,
+    /// Largest allowed value.
+    #[serde(default)]
+    pub max: Option<Quantity>,
+    /// What an explicit `None` means.
+    #[serde(default)]
+    pub none: Option<NoneRule>,
+    /// Why these bounds, for messages.
+    #[serde(default)]
+    pub why: Option<String>,
+}
+
+/// Relations settings must keep.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relations {
+    /// Min idle / min connections at most the pool's maximum.
+    #[serde(default = "yes")]
+    pub min_idle_at_most_max_size: bool,
+    /// Idle timeout below max lifetime.
+    #[serde(default = "yes")]
+    pub idle_timeout_below_max_lifetime: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Relations {
+    fn default() -> Self {
+        Relations { min_idle_at_most_max_size: true, idle_timeout_below_max_lifetime: true }
+    }
+}
+
+/// The policy pool settings are checked against.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Bounds by role.
+    #[serde(default)]
+    pub bounds: BTreeMap<SettingRole, Bound>,
+    /// Roles that must be set, by catalogue crate name.
+    #[serde(default)]
+    pub required: BTreeMap<String, Vec<SettingRole>>,
+    /// Relations between settings.
+    #[serde(default)]
+    pub relations: Relations,
+}
+
+impl Policy {
+    /// The default policy shipped in `rules/policy.toml`.
+    pub fn embedded() -> &'static Policy {
+        static POLICY: OnceLock<Policy> = OnceLock::new();
+        POLICY.get_or_init(|| toml::from_str(POLICY_FILE).expect("embedded policy is valid"))
+    }
 }
 
 /// Calls that defeat `Drop` for any value they are given.
@@ -506,6 +637,17 @@ mod tests {
         let mut embedded: Vec<String> = CRATE_FILES.iter().map(|(f, _)| f.to_string()).collect();
         embedded.sort();
         assert_eq!(on_disk, embedded, "rules/crates and CRATE_FILES disagree");
+    }
+
+    #[test]
+    fn the_embedded_policy_loads() {
+        let policy: Policy = toml::from_str(POLICY_FILE).unwrap_or_else(|e| panic!("rules/policy.toml: {e}"));
+        let max = &policy.bounds[&SettingRole::MaxSize];
+        assert_eq!(max.max, Some(Quantity::Count(100)));
+        let acquire = &policy.bounds[&SettingRole::AcquireTimeout];
+        assert_eq!(acquire.min, Some(Quantity::Duration(std::time::Duration::from_millis(250))));
+        assert_eq!(parse_duration("10m"), Ok(std::time::Duration::from_secs(600)));
+        assert!(parse_duration("ten minutes").is_err());
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub struct Wait<'e> {
     pub span: Span,
     /// What is waited on.
     pub exprs: Vec<&'e syn::Expr>,
-    /// How it is written, for messages: `.await`, `join!`, `thread::sleep`.
+    /// What it is, for messages: "`.await`", "`join!`", "`thread::sleep`", "blocking HTTP call".
     pub how: &'static str,
 }
 
@@ -180,6 +180,9 @@ impl<'a> ItemWalker<'a, '_> {
     }
 
     fn walk_fn(&mut self, sig: &syn::Signature, block: &syn::Block, attrs: &[syn::Attribute]) {
+        if is_test_code(attrs) {
+            return;
+        }
         let mut body = self.body(sig.asyncness.is_some());
         let owner = self.self_ty.as_ref().and_then(TypeRef::last).map(str::to_owned);
         let name = sig.ident.to_string();
@@ -306,6 +309,9 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
     }
 
     fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
+        if is_test_code(&i.attrs) {
+            return;
+        }
         self.module.push(i.ident.to_string());
         syn::visit::visit_item_mod(self, i);
         self.module.pop();
@@ -553,7 +559,7 @@ impl Walker<'_, '_> {
                 for f in &futures {
                     self.expr(f);
                 }
-                self.wait(Wait { span, exprs: futures, how: "select!" });
+                self.wait(Wait { span, exprs: futures, how: "`select!`" });
                 let before = self.body.alive.clone();
                 let mut ends = Vec::new();
                 for arm in &arms {
@@ -585,7 +591,7 @@ impl Walker<'_, '_> {
                 self.expr(a);
             }
             if catalog.std.waits.join_macros.contains(&name) && self.body.in_async() {
-                let how = if name == "join" { "join!" } else { "try_join!" };
+                let how = if name == "join" { "`join!`" } else { "`try_join!`" };
                 self.wait(Wait { span, exprs: args.iter().collect(), how });
             }
         }
@@ -690,7 +696,7 @@ impl Walker<'_, '_> {
             syn::Expr::Await(a) => {
                 let d = self.expr(&a.base);
                 if self.body.in_async() {
-                    self.wait(Wait { span: self.body.file.span(e), exprs: vec![&*a.base], how: ".await" });
+                    self.wait(Wait { span: self.body.file.span(e), exprs: vec![&*a.base], how: "`.await`" });
                 }
                 d
             }
@@ -740,9 +746,9 @@ impl Walker<'_, '_> {
         }
         if !self.body.in_async() && path.as_ref().is_some_and(|p| path_ends_with_any(p, &waits.sync_calls)) {
             let how = if path.as_ref().is_some_and(|p| path_ends_with(p, "thread::sleep")) {
-                "thread::sleep"
+                "`thread::sleep`"
             } else {
-                "a blocking call"
+                "blocking call"
             };
             self.wait(Wait { span: self.body.file.span(c), exprs: c.args.iter().collect(), how });
         }
@@ -774,16 +780,26 @@ impl Walker<'_, '_> {
         self.body.closure_context = saved_context;
         self.body.record_method_call(m);
         if !self.body.in_async() && self.body.is_blocking_client_call(m) {
-            self.wait(Wait { span: self.body.file.span(m), exprs: vec![&*m.receiver], how: "a blocking HTTP call" });
+            self.wait(Wait { span: self.body.file.span(m), exprs: vec![&*m.receiver], how: "blocking HTTP call" });
         }
         d
     }
 
     fn if_expr(&mut self, i: &syn::ExprIf, tail: bool) -> bool {
-        let before = self.body.alive.clone();
         self.body.scopes.push(Scope { bindings: Vec::new() });
         self.expr(&i.cond);
+        // the condition runs on every path: what it moves (`if let Err(e) = tx.commit().await`)
+        // is moved on both branches
+        let mut before = self.body.alive.clone();
         let then_div = self.block_in_tail(&i.then_branch, tail);
+        // guards bound by the condition (`if let Ok(conn) = ..`) exist only in the `then` branch
+        let cond_owned: Vec<usize> =
+            self.body.scopes.last().map(|s| s.bindings.iter().filter_map(|b| b.owns).collect()).unwrap_or_default();
+        for id in cond_owned {
+            if let Some(slot) = before.get_mut(id) {
+                *slot = false;
+            }
+        }
         self.pop_scope();
         let then_state = self.body.alive.clone();
         self.body.restore(before.clone());
@@ -925,6 +941,18 @@ impl Walker<'_, '_> {
     }
 }
 
+/// Tests are not production paths: `#[test]`, `#[tokio::test]`, `#[sqlx::test]`, `#[rstest]`
+/// functions and `#[cfg(test)]` modules are not analysed.
+fn is_test_code(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let last = a.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        if matches!(last.as_str(), "test" | "rstest" | "test_case" | "bench") {
+            return true;
+        }
+        last == "cfg" && a.meta.require_list().is_ok_and(|l| l.tokens.to_string() == "test")
+    })
+}
+
 /// A loop that ends by handing out a value (`break conn`, `return Ok(pool)`) is a retry loop:
 /// what it builds is built once.
 fn is_retry_loop(body: &syn::Block) -> bool {
@@ -952,6 +980,17 @@ fn param_name(p: &syn::Pat) -> String {
         syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => param_name(&ts.elems[0]),
         syn::Pat::Reference(r) => param_name(&r.pat),
         _ => String::new(),
+    }
+}
+
+/// `&mut *conn`, `&conn`, `conn.deref_mut()`: the guard lent under another name.
+fn is_reborrow(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Reference(r) => {
+            matches!(strip_parens(&r.expr), syn::Expr::Path(_) | syn::Expr::Unary(_) | syn::Expr::Field(_))
+        }
+        syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)),
+        _ => false,
     }
 }
 
@@ -1179,8 +1218,10 @@ impl<'a> BodyCx<'a> {
         }
     }
 
-    /// Tracked guards whose own work the value of `init` is: `conn.begin()`, `&mut *conn`, a
-    /// stream or statement borrowed from it (no `.await` in between).
+    /// Tracked guards whose own work the value of `init` is: a transaction or statement made
+    /// from the guard (`conn.begin()`, `client.build_transaction()…start()`), a reborrow
+    /// (`&mut *conn`), or — in async code — a future or stream borrowing it that is not awaited
+    /// yet. Plain results of a query (`conn.query(..)?` rows) are data, not the guard's work.
     fn derived_families(&self, init: &syn::Expr) -> Vec<usize> {
         let mut ids = Vec::new();
         visit_idents(init, &mut |name| {
@@ -1195,23 +1236,22 @@ impl<'a> BodyCx<'a> {
         if ids.is_empty() {
             return ids;
         }
-        if !contains_await(init) || self.is_derived_call(init) {
+        let borrows_pending = self.in_async() && !contains_await(init);
+        if borrows_pending || self.is_derived_call(init) || is_reborrow(init) {
             ids
         } else {
             Vec::new()
         }
     }
 
-    /// `conn.begin().await?`: a method of the catalogue's derived list called on the guard.
+    /// A chain with a method of the catalogue's derived list (`begin`, `transaction`,
+    /// `build_transaction`, `prepare`), through `.await`, `?`, unwrapping and error adapters.
     fn is_derived_call(&self, e: &syn::Expr) -> bool {
         let derived = &self.file.catalog.std.guards.derived_methods;
         match strip_parens(e) {
             syn::Expr::Try(t) => self.is_derived_call(&t.expr),
             syn::Expr::Await(a) => self.is_derived_call(&a.base),
-            syn::Expr::MethodCall(m) if UNWRAPPERS.contains(&m.method.to_string().as_str()) => {
-                self.is_derived_call(&m.receiver)
-            }
-            syn::Expr::MethodCall(m) => derived.contains(&m.method.to_string()),
+            syn::Expr::MethodCall(m) => derived.contains(&m.method.to_string()) || self.is_derived_call(&m.receiver),
             _ => false,
         }
     }
@@ -1437,9 +1477,23 @@ impl<'a> BodyCx<'a> {
         Value::Unknown
     }
 
-    /// The guard `e` holds by value, directly or inside wrappers (`Mutex::new(conn)`).
+    /// The guard `e` holds by value, directly or inside wrappers (`Mutex::new(conn)`), also
+    /// through initialiser closures and blocks (`Lazy::new(|| { let c = pool.get()?; Mutex::new(c) })`).
     pub fn stored_guard(&self, e: &syn::Expr) -> Option<Stored> {
+        self.stored_guard_in(e, &[])
+    }
+
+    fn stored_guard_in(&self, e: &syn::Expr, locals: &[(String, &syn::Expr)]) -> Option<Stored> {
         let e = strip_parens(e);
+        if let syn::Expr::Path(p) = e {
+            if let Some(id) = p.path.get_ident() {
+                // a `let` of the initialiser block being followed
+                if let Some((_, init)) = locals.iter().rev().find(|(n, _)| id == n) {
+                    let inner = self.stored_guard_in(init, locals)?;
+                    return Some(Stored { at: self.file.span(e), ..inner });
+                }
+            }
+        }
         match self.classify(e) {
             Value::Holds(s) => return Some(*s),
             v => {
@@ -1461,14 +1515,24 @@ impl<'a> BodyCx<'a> {
                 {
                     return None;
                 }
-                let inner = self.stored_guard(c.args.first()?)?;
+                let inner = self.stored_guard_in(c.args.first()?, locals)?;
                 Some(Stored { at: self.file.span(e), ..inner })
             }
-            syn::Expr::Closure(c) => self.stored_guard(&c.body),
-            syn::Expr::Block(b) => match b.block.stmts.last() {
-                Some(syn::Stmt::Expr(tail, None)) => self.stored_guard(tail),
-                _ => None,
-            },
+            syn::Expr::Closure(c) => self.stored_guard_in(&c.body, locals),
+            syn::Expr::Block(b) => {
+                let mut scope: Vec<(String, &syn::Expr)> = locals.to_vec();
+                for stmt in &b.block.stmts {
+                    if let syn::Stmt::Local(l) = stmt {
+                        if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+                            scope.push((pi.ident.to_string(), &init.expr));
+                        }
+                    }
+                }
+                match b.block.stmts.last() {
+                    Some(syn::Stmt::Expr(tail, None)) => self.stored_guard_in(tail, &scope),
+                    _ => None,
+                }
+            }
             _ => None,
         }
     }

@@ -4,6 +4,7 @@
 //! Built in two steps: [`FileFacts::extract`] runs per file in parallel and yields owned data;
 //! [`CrateIndex::build`] merges the facts of one crate. Both are linear in the crate's size.
 
+pub mod consts;
 pub mod types;
 
 use crate::catalog::{Catalog, GuardKind};
@@ -74,6 +75,8 @@ pub struct FileFacts {
     pub fns: Vec<FnSig>,
     /// `static` and `const` items with their types.
     pub statics: Vec<(String, TypeRef)>,
+    /// `static` and `const` items with their initialisers.
+    pub consts: Vec<(String, consts::ConstExpr)>,
     /// Catalogue crates this file imports from.
     pub crate_refs: Vec<usize>,
 }
@@ -160,12 +163,14 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
     fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
         let t = self.lower(&i.ty);
         self.facts.statics.push((i.ident.to_string(), t));
+        self.facts.consts.push((i.ident.to_string(), consts::ConstExpr::lower(&i.expr)));
         syn::visit::visit_item_static(self, i);
     }
 
     fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
         let t = self.lower(&i.ty);
         self.facts.statics.push((i.ident.to_string(), t));
+        self.facts.consts.push((i.ident.to_string(), consts::ConstExpr::lower(&i.expr)));
         syn::visit::visit_item_const(self, i);
     }
 
@@ -240,6 +245,7 @@ pub struct CrateIndex {
     aliases: HashMap<String, Def<TypeRef>>,
     structs: HashMap<String, Def<Vec<(String, TypeRef)>>>,
     statics: HashMap<String, Def<TypeRef>>,
+    consts: HashMap<String, Def<consts::ConstExpr>>,
     free_fns: HashMap<String, Vec<FnSig>>,
     methods: HashMap<(String, String), Vec<FnSig>>,
     used_crates: HashSet<usize>,
@@ -264,6 +270,11 @@ impl CrateIndex {
                 let mut slot = ix.statics.remove(name);
                 Def::merge(&mut slot, t.clone());
                 ix.statics.insert(name.clone(), slot.expect("merged"));
+            }
+            for (name, e) in &f.consts {
+                let mut slot = ix.consts.remove(name);
+                Def::merge(&mut slot, e.clone());
+                ix.consts.insert(name.clone(), slot.expect("merged"));
             }
             for sig in &f.fns {
                 match &sig.owner {
@@ -362,6 +373,14 @@ impl<'a> IndexView<'a> {
     pub fn static_type(&self, name: &str) -> Option<&'a TypeRef> {
         match self.file.statics.get(name).or_else(|| self.krate.statics.get(name))? {
             Def::One(t) => Some(t),
+            Def::Ambiguous => None,
+        }
+    }
+
+    /// The initialiser of a crate `const`/`static`, when defined once.
+    pub fn const_expr(&self, name: &str) -> Option<&'a consts::ConstExpr> {
+        match self.file.consts.get(name).or_else(|| self.krate.consts.get(name))? {
+            Def::One(e) => Some(e),
             Def::Ambiguous => None,
         }
     }

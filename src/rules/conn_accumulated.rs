@@ -76,19 +76,24 @@ impl Rule for ConnAccumulated {
     }
 }
 
-/// `held.push(conn)` in a loop, `held` declared outside it.
+/// `held.push(conn)` in a loop, `held` declared outside it (or a field of `self`, which
+/// outlives every loop); `held.extend(items.map(|_| pool.get()))` anywhere.
 fn check_sink(cx: &BodyCx<'_>, m: &syn::ExprMethodCall, out: &mut Vec<Diagnostic>) {
+    let Some(collection) = root_binding(&m.receiver) else { return };
+    let shown = cx.file.text(&*m.receiver);
+    for arg in &m.args {
+        if let Some((evidence, per_item)) = per_item_acquisition(cx, arg, false) {
+            let message = format!("`{shown}` keeps a connection per item: {per_item}");
+            out.push(diagnostic(cx.file.method_span(m), message, &evidence));
+            return;
+        }
+    }
     let depth = cx.loop_depth();
     if depth == 0 {
         return;
     }
-    let Some(collection) = root_binding(&m.receiver) else {
-        return;
-    };
-    let Some(outer) = cx.lookup(&collection) else {
-        return;
-    };
-    if outer.loop_depth >= depth {
+    let outer_depth = if collection == "self" { Some(0) } else { cx.lookup(&collection).map(|b| b.loop_depth) };
+    if outer_depth.is_none_or(|d| d >= depth) {
         return;
     }
     for arg in &m.args {
@@ -109,7 +114,7 @@ fn check_sink(cx: &BodyCx<'_>, m: &syn::ExprMethodCall, out: &mut Vec<Diagnostic
             continue;
         }
         let message = format!(
-            "a {} taken in each iteration is kept in `{collection}`, declared outside the loop: one slot per item stays checked out",
+            "a {} taken in each iteration is kept in `{shown}`, which outlives the loop: one slot per item stays checked out",
             kind.noun()
         );
         out.push(diagnostic(cx.file.method_span(m), message, evidence));

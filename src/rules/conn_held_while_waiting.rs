@@ -67,7 +67,7 @@ impl Rule for ConnHeldWhileWaiting {
             return;
         };
         let file = cx.file;
-        let what = if wait.how == ".await" { "this `.await`".to_string() } else { format!("this `{}`", wait.how) };
+        let what = format!("this {}", wait.how);
         let mut d = Diagnostic::new(
             CONN_HELD_WHILE_WAITING.id,
             CONN_HELD_WHILE_WAITING.default_severity,

@@ -80,6 +80,13 @@ impl Rule for ConnStoredLongLived {
                     }
                 }
             }
+            // `unsafe { LEGACY_CONN = Some(pool.get()?) }` on a `static mut`
+            syn::Expr::Assign(a) if is_static(cx, &a.left) => {
+                if let Some(stored) = cx.stored_guard(&a.right) {
+                    let place = format!("static `{}`", cx.file.text(&*a.left));
+                    out.push(diagnostic(cx.file.span(&*a.right), place, &stored));
+                }
+            }
             syn::Expr::MethodCall(m) => {
                 let method = m.method.to_string();
                 if state.shared_methods.contains(&method) {

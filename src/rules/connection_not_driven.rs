@@ -49,39 +49,85 @@ impl Rule for ConnectionNotDriven {
 
     fn check_local(&self, cx: &BodyCx<'_>, local: &syn::Local, rest: &[syn::Stmt], out: &mut Vec<Diagnostic>) {
         let Some(init) = &local.init else { return };
-        let pat = match &local.pat {
-            syn::Pat::Type(pt) => &*pt.pat,
-            other => other,
-        };
-        let syn::Pat::Tuple(tuple) = pat else { return };
-        if tuple.elems.len() != 2 {
-            return;
-        }
-        let Some((call_span, shown)) = connect_call(cx, &init.expr) else {
-            return;
-        };
-        let unused = match &tuple.elems[1] {
-            syn::Pat::Wild(_) => Some("bound to `_`".to_string()),
-            syn::Pat::Ident(id) => {
-                let name = id.ident.to_string();
-                (!mentioned(&name, rest)).then(|| format!("bound to `{name}` and never used"))
-            }
-            _ => None,
-        };
-        let Some(why) = unused else { return };
-        out.push(
-            Diagnostic::new(
-                CONNECTION_NOT_DRIVEN.id,
-                CONNECTION_NOT_DRIVEN.default_severity,
-                call_span,
-                format!("the connection half of `{shown}` is {why}: nothing polls it, so the client hangs on its first query"),
-            )
-            .with_label(cx.file.span(&tuple.elems[1]), "this future does the connection's I/O")
-            .with_help(
-                "spawn it: `tokio::spawn(async move { if let Err(e) = connection.await { eprintln!(\"connection error: {e}\") } });`",
-            ),
-        );
+        let Some(tuple) = pair_pattern(&local.pat, false) else { return };
+        let Some((call_span, shown)) = connect_call(cx, &init.expr) else { return };
+        check_pair(cx, call_span, &shown, tuple, |name| mentioned(name, rest), out);
     }
+
+    /// `match connect(..).await { Ok((client, _)) => .. }` and `if let Ok((client, _)) = ..`.
+    fn check_expr(&self, cx: &BodyCx<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
+        match expr {
+            syn::Expr::Match(m) => {
+                let Some((call_span, shown)) = connect_call(cx, &m.expr) else { return };
+                for arm in &m.arms {
+                    let Some(tuple) = pair_pattern(&arm.pat, true) else { continue };
+                    let used = |name: &str| {
+                        mentioned_expr(name, &arm.body)
+                            || arm.guard.as_ref().is_some_and(|(_, g)| mentioned_expr(name, g))
+                    };
+                    check_pair(cx, call_span, &shown, tuple, used, out);
+                }
+            }
+            syn::Expr::If(i) => {
+                let syn::Expr::Let(l) = &*i.cond else { return };
+                let Some((call_span, shown)) = connect_call(cx, &l.expr) else { return };
+                let Some(tuple) = pair_pattern(&l.pat, true) else { return };
+                check_pair(cx, call_span, &shown, tuple, |name| mentioned(name, &i.then_branch.stmts), out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The `(client, connection)` pattern, directly or (with `unwrap`) inside `Ok(..)`/`Some(..)`.
+fn pair_pattern(pat: &syn::Pat, unwrap: bool) -> Option<&syn::PatTuple> {
+    match pat {
+        syn::Pat::Type(pt) => pair_pattern(&pt.pat, unwrap),
+        syn::Pat::Tuple(t) if t.elems.len() == 2 => Some(t),
+        syn::Pat::TupleStruct(ts) if unwrap && ts.elems.len() == 1 => {
+            let name = ts.path.segments.last()?.ident.to_string();
+            if name == "Ok" || name == "Some" {
+                pair_pattern(&ts.elems[0], false)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Reports the connection half of `tuple` when it is `_` or a name `used` does not find.
+fn check_pair(
+    cx: &BodyCx<'_>,
+    call_span: crate::source::Span,
+    shown: &str,
+    tuple: &syn::PatTuple,
+    used: impl Fn(&str) -> bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    let why = match &tuple.elems[1] {
+        syn::Pat::Wild(_) => "bound to `_`".to_string(),
+        syn::Pat::Ident(id) => {
+            let name = id.ident.to_string();
+            if used(&name) {
+                return;
+            }
+            format!("bound to `{name}` and never used")
+        }
+        _ => return,
+    };
+    out.push(
+        Diagnostic::new(
+            CONNECTION_NOT_DRIVEN.id,
+            CONNECTION_NOT_DRIVEN.default_severity,
+            call_span,
+            format!("the connection half of `{shown}` is {why}: nothing polls it, so the client hangs on its first query"),
+        )
+        .with_label(cx.file.span(&tuple.elems[1]), "this future does the connection's I/O")
+        .with_help(
+            "spawn it: `tokio::spawn(async move { if let Err(e) = connection.await { eprintln!(\"connection error: {e}\") } });`",
+        ),
+    );
 }
 
 /// The connect call inside `init` (through `.await`, `?`, `unwrap`), when it returns a
@@ -123,6 +169,13 @@ fn connect_call(cx: &BodyCx<'_>, e: &syn::Expr) -> Option<(crate::source::Span, 
 fn pairs_api<'c>(cx: &BodyCx<'c>, path: &[String]) -> Option<&'c CrateApi> {
     let catalog = cx.file.catalog;
     catalog.crates_for_path(path).map(|i| &catalog.crates[i]).find(|c| !c.connection_pairs.is_empty())
+}
+
+/// Whether `name` appears in an expression.
+fn mentioned_expr(name: &str, e: &syn::Expr) -> bool {
+    let mut hit = false;
+    visit_idents(e, &mut |n| hit |= n == name);
+    hit
 }
 
 /// Whether `name` appears in the statements (expressions and macro arguments).
