@@ -149,6 +149,21 @@ pub enum SettingRole {
     MaxLifetime,
 }
 
+impl SettingRole {
+    /// How messages name the setting.
+    pub fn noun(self) -> &'static str {
+        match self {
+            SettingRole::MaxSize => "pool size",
+            SettingRole::MinIdle => "minimum of idle connections",
+            SettingRole::AcquireTimeout => "acquire timeout",
+            SettingRole::CreateTimeout => "connect timeout",
+            SettingRole::RecycleTimeout => "recycle timeout",
+            SettingRole::IdleTimeout => "idle timeout",
+            SettingRole::MaxLifetime => "max lifetime",
+        }
+    }
+}
+
 /// The Rust type of a setting's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -260,6 +275,9 @@ pub struct Positional {
     pub call: String,
     /// The role of each argument, in order.
     pub args: Vec<SettingRole>,
+    /// For durations given as plain numbers: their unit (`"ms"`, `"s"`).
+    #[serde(default)]
+    pub unit: Option<String>,
 }
 
 /// A count or a duration, as the catalogue and the policy write them (`10`, `"30s"`).
@@ -327,6 +345,40 @@ pub struct Bound {
     /// Why these bounds, for messages.
     #[serde(default)]
     pub why: Option<String>,
+}
+
+/// Where a value falls outside a bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Violation {
+    /// Below the minimum.
+    Below(Quantity),
+    /// Above the maximum.
+    Above(Quantity),
+}
+
+impl Bound {
+    /// The bound a value breaks, if any. Values of another kind (a count against duration
+    /// bounds) are not comparable and break nothing.
+    pub fn violation(&self, value: Quantity) -> Option<Violation> {
+        let comparable = |limit: &Quantity| std::mem::discriminant(limit) == std::mem::discriminant(&value);
+        if let Some(min) = self.min.filter(comparable) {
+            if value < min {
+                return Some(Violation::Below(min));
+            }
+        }
+        if let Some(max) = self.max.filter(comparable) {
+            if value > max {
+                return Some(Violation::Above(max));
+            }
+        }
+        None
+    }
+
+    /// The bounds as a range for messages: `250ms..=30s`.
+    pub fn range(&self) -> String {
+        let show = |q: Option<Quantity>| q.map_or(String::new(), |q| q.to_string());
+        format!("{}..={}", show(self.min), show(self.max))
+    }
 }
 
 /// Relations settings must keep.

@@ -63,6 +63,10 @@ struct CheckArgs {
     /// Print findings only: no summary line.
     #[arg(long, short)]
     quiet: bool,
+    /// Also analyse integration tests and benchmarks (`tests/`, `benches/` of a package);
+    /// `#[test]` functions and `#[cfg(test)]` modules are never analysed.
+    #[arg(long)]
+    include_tests: bool,
     /// Files larger than this many bytes are reported and skipped.
     #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     max_file_size: u64,
@@ -183,7 +187,13 @@ fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
     } else {
         vec![PathBuf::from(".")]
     };
-    let opts = ScanOptions { paths, jobs: args.jobs, max_file_size: args.max_file_size, rules };
+    let opts = ScanOptions {
+        paths,
+        jobs: args.jobs,
+        max_file_size: args.max_file_size,
+        rules,
+        include_tests: args.include_tests,
+    };
     let report = engine::scan(&opts)?;
     emit(&report, &args)?;
     let failing = report.count(Severity::Error) > 0

@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod catalog;
 pub mod cli;
+pub mod config_files;
 pub mod engine;
 pub mod index;
 pub mod report;

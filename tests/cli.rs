@@ -15,7 +15,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
-const SAMPLE: &str = "tests/data/sample";
+const SAMPLE: &str = "testdata/sample";
 
 #[test]
 fn human_output_renders_snippets_and_a_summary() {
@@ -178,7 +178,7 @@ fn rules_and_explain_document_every_rule() {
 #[test]
 fn cargo_poolcheck_scans_the_workspace_members() {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(Path::new("tests/data/workspace"), dir.path());
+    copy_dir(Path::new("testdata/workspace"), dir.path());
     let out = Command::cargo_bin("cargo-poolcheck")
         .unwrap()
         .args(["poolcheck", "--format", "short"])
@@ -202,4 +202,20 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), target).unwrap();
         }
     }
+}
+
+#[test]
+fn integration_tests_are_left_out_unless_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    let test_file = dir.path().join("tests/pool_it.rs");
+    std::fs::copy(format!("{SAMPLE}/sessions.rs"), &test_file).unwrap();
+    let root = dir.path().to_str().unwrap();
+    assert_eq!(run(&["check", root]).0, 0, "tests/ is test code");
+    let (code, out, _) = run(&["check", root, "--include-tests", "--format", "short"]);
+    assert_eq!(code, 1);
+    assert_eq!(out.matches("[conn-forgotten]").count(), 2, "{out}");
+    // a file named on the command line is always scanned
+    assert_eq!(run(&["check", test_file.to_str().unwrap()]).0, 1);
 }

@@ -63,6 +63,7 @@ fn fixtures_match_their_markers_exactly() {
         jobs: Some(2),
         max_file_size: 8 << 20,
         rules: rules::ALL.to_vec(),
+        include_tests: false,
     })
     .unwrap();
     let mut used = vec![false; report.diagnostics.len()];

@@ -10,9 +10,12 @@
 //! and each `static` initialiser.
 
 use super::facts::{AcquireFact, CallFact, Construction, FileFnFacts, FnFacts, HeldGuard, PerItem};
+use super::settings::{GroupKey, PoolBuild, SettingSite};
 use super::value::{Evidence, Stored, Value, Wrapped};
 use super::FileCx;
 use crate::catalog::{path_ends_with, path_ends_with_any, GuardKind, Returns};
+use crate::catalog::{SettingForm, SettingRole};
+use crate::index::consts::{ConstExpr, Evaluated};
 use crate::index::types::{lower_path, lower_type, TypeRef};
 use crate::index::{fn_key, FnSig, TypeClass};
 use crate::report::Diagnostic;
@@ -126,6 +129,14 @@ pub struct BodyCx<'a> {
     closure_context: ClosureContext,
     /// Module path of the function.
     module: Vec<String>,
+    /// Pool settings found.
+    settings: Vec<SettingSite>,
+    /// Pools built.
+    builds: Vec<PoolBuild>,
+    /// The configuration settings found now belong to (a `let` or assignment being walked).
+    group_override: Option<GroupKey>,
+    /// Bindings holding a configuration made here from scratch.
+    local_groups: Vec<GroupKey>,
 }
 
 /// How a closure argument runs, decided by the call it is given to.
@@ -176,6 +187,10 @@ impl<'a> ItemWalker<'a, '_> {
             registered: Vec::new(),
             closure_context: ClosureContext::Plain,
             module: self.module.clone(),
+            settings: Vec::new(),
+            builds: Vec::new(),
+            group_override: None,
+            local_groups: Vec::new(),
         }
     }
 
@@ -208,6 +223,9 @@ impl<'a> ItemWalker<'a, '_> {
         }
         let mut walker = Walker { body, rules: self.rules, out: self.out };
         walker.frame_body(block);
+        for r in walker.rules {
+            r.check_fn_end(&walker.body, walker.out);
+        }
         let BodyCx { facts, registered, .. } = walker.body;
         self.facts.fns.push(facts);
         self.facts.registered.extend(registered);
@@ -253,6 +271,7 @@ impl<'a> ItemWalker<'a, '_> {
         let declared = walker.body.lower(ty);
         for r in walker.rules {
             r.check_static(&walker.body, name, &declared, init, walker.out);
+            r.check_fn_end(&walker.body, walker.out);
         }
     }
 
@@ -495,7 +514,15 @@ impl Walker<'_, '_> {
                 let mut diverges = false;
                 let mut rebind = None;
                 if let Some(init) = &l.init {
+                    // settings in the initialiser configure the binding being made
+                    let key = self.body.next_binding_key(&l.pat);
+                    let current = self.body.group_override;
+                    let saved = std::mem::replace(&mut self.body.group_override, key.or(current));
                     diverges = self.expr(&init.expr);
+                    self.body.group_override = saved;
+                    if let Some(key) = key.filter(|_| self.body.is_fresh_config(&init.expr)) {
+                        self.body.local_groups.push(key);
+                    }
                     value = self.body.classify(&init.expr);
                     rebind = self.body.owner_of_path(&init.expr);
                     self.note_move(&init.expr);
@@ -703,6 +730,19 @@ impl Walker<'_, '_> {
             syn::Expr::Call(c) => self.call(c),
             syn::Expr::MethodCall(m) => self.method_call(m),
             _ => {
+                // a struct literal configures the binding it initialises, or itself
+                let saved = self.body.group_override;
+                match e {
+                    syn::Expr::Struct(_) if saved.is_none() => {
+                        self.body.group_override = Some(GroupKey::At(self.body.file.span(e)));
+                    }
+                    syn::Expr::Assign(a) => {
+                        if let Some(key) = self.body.binding_key_of_root(&a.left) {
+                            self.body.group_override = Some(key);
+                        }
+                    }
+                    _ => {}
+                }
                 let mut children = Children(Vec::new());
                 children.collect(e);
                 let mut d = false;
@@ -712,10 +752,17 @@ impl Walker<'_, '_> {
                         self.note_move(c);
                     }
                 }
+                match e {
+                    syn::Expr::Struct(lit) => self.body.record_struct_settings(lit),
+                    syn::Expr::Assign(a) => self.body.record_assigned_setting(a),
+                    _ => {}
+                }
+                self.body.group_override = saved;
                 d
             }
         };
         self.body.note_mentions_shallow(e);
+        self.body.adopt_settings(e);
         self.hooks(e);
         if tail && !diverges && !is_nested_tail(e) && !is_err_expr(e) {
             self.exit(self.body.file.span(e));
@@ -991,6 +1038,20 @@ fn is_reborrow(e: &syn::Expr) -> bool {
         }
         syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)),
         _ => false,
+    }
+}
+
+/// The start of a method chain, through `.await` and `?`: `PgPoolOptions::new()` in
+/// `PgPoolOptions::new().max_connections(5).connect(url).await?`.
+fn chain_root(e: &syn::Expr) -> &syn::Expr {
+    let mut root = strip_parens(e);
+    loop {
+        match root {
+            syn::Expr::MethodCall(m) => root = strip_parens(&m.receiver),
+            syn::Expr::Try(t) => root = strip_parens(&t.expr),
+            syn::Expr::Await(a) => root = strip_parens(&a.base),
+            _ => return root,
+        }
     }
 }
 
@@ -1474,7 +1535,13 @@ impl<'a> BodyCx<'a> {
                 return Value::Holds(Box::new(Stored { at, ..stored }));
             }
         }
-        Value::Unknown
+        // otherwise, a value of the literal's type
+        let ty = lower_path(&s.path, self.file.uses, self.self_ty.as_ref());
+        match self.value_of_type(&ty, String::new, Wrapped::NONE) {
+            Value::Struct(name) => Value::Struct(name),
+            Value::Opaque(t) => Value::Opaque(t),
+            _ => Value::Unknown,
+        }
     }
 
     /// The guard `e` holds by value, directly or inside wrappers (`Mutex::new(conn)`), also
@@ -1970,6 +2037,7 @@ impl BodyCx<'_> {
     }
 
     fn record_call(&mut self, c: &syn::ExprCall, path: &[String]) {
+        self.record_positional_settings(c, path);
         if let Some((shown, pool)) = self.construction_call(path) {
             self.record_construction(self.file.span(c), shown, pool);
         }
@@ -1993,7 +2061,11 @@ impl BodyCx<'_> {
         }
         if let Some((shown, pool)) = self.construction_method(m) {
             self.record_construction(self.file.method_span(m), shown, pool);
+            if pool {
+                self.record_build(m);
+            }
         }
+        self.record_setter(m);
         let method = m.method.to_string();
         let owner = match self.classify(&m.receiver) {
             Value::Struct(s) => Some(s),
@@ -2101,10 +2173,7 @@ impl BodyCx<'_> {
     fn construction_method(&self, m: &syn::ExprMethodCall) -> Option<(String, bool)> {
         let catalog = self.file.catalog;
         let method = m.method.to_string();
-        let mut root = &*m.receiver;
-        while let syn::Expr::MethodCall(inner) = strip_parens(root) {
-            root = &inner.receiver;
-        }
+        let root = chain_root(&m.receiver);
         let root_type: Option<Vec<String>> = match self.classify(root) {
             Value::Opaque(TypeRef::Path { segments, .. }) => Some(segments),
             _ => None,
@@ -2152,5 +2221,252 @@ fn unique(sigs: &[FnSig]) -> Option<&FnSig> {
     match sigs {
         [one] => Some(one),
         _ => None,
+    }
+}
+
+impl BodyCx<'_> {
+    /// Pool settings found in the function so far.
+    pub fn settings(&self) -> &[SettingSite] {
+        &self.settings
+    }
+
+    /// Pools built in the function so far.
+    pub fn builds(&self) -> &[PoolBuild] {
+        &self.builds
+    }
+
+    /// Evaluates a constant expression against the crate's consts.
+    pub fn eval(&self, e: &syn::Expr) -> Evaluated {
+        ConstExpr::lower(e).eval(&|name| self.file.index.const_expr(name).cloned())
+    }
+
+    /// The key the binding a `let` pattern is about to make will have (simple names only).
+    fn next_binding_key(&self, pat: &syn::Pat) -> Option<GroupKey> {
+        let pat = match pat {
+            syn::Pat::Type(pt) => &*pt.pat,
+            other => other,
+        };
+        matches!(pat, syn::Pat::Ident(_)).then(|| {
+            let scope = self.scopes.len() - 1;
+            GroupKey::Binding(scope, self.scopes[scope].bindings.len())
+        })
+    }
+
+    /// The key of the binding at the root of a place (`cfg` in `cfg.pool.max_size`).
+    fn binding_key_of_root(&self, e: &syn::Expr) -> Option<GroupKey> {
+        let mut e = strip_parens(e);
+        loop {
+            match e {
+                syn::Expr::Field(f) => e = strip_parens(&f.base),
+                syn::Expr::MethodCall(m) => e = strip_parens(&m.receiver),
+                syn::Expr::Unary(u) => e = strip_parens(&u.expr),
+                syn::Expr::Try(t) => e = strip_parens(&t.expr),
+                syn::Expr::Await(a) => e = strip_parens(&a.base),
+                _ => break,
+            }
+        }
+        let syn::Expr::Path(p) = e else { return None };
+        let name = p.path.get_ident()?.to_string();
+        self.scopes.iter().enumerate().rev().find_map(|(si, scope)| {
+            scope.bindings.iter().rposition(|b| b.name == name).map(|bi| GroupKey::Binding(si, bi))
+        })
+    }
+
+    /// The configuration a builder chain belongs to: its root binding, or its root call.
+    fn group_of_chain(&self, e: &syn::Expr) -> (GroupKey, bool) {
+        if let Some(key) = self.binding_key_of_root(e) {
+            return (key, self.local_groups.contains(&key));
+        }
+        let root = chain_root(e);
+        (GroupKey::At(self.file.span(root)), self.is_fresh_config(root))
+    }
+
+    /// A configuration made here from scratch: a builder's entry call (`Pool::builder()`,
+    /// `Config::new()`, `Config::from_url(..)`) or a literal of a builder type, at the root of
+    /// the expression.
+    fn is_fresh_config(&self, e: &syn::Expr) -> bool {
+        let catalog = self.file.catalog;
+        let root = chain_root(e);
+        match root {
+            syn::Expr::Call(c) => self.call_path(c).is_some_and(|p| {
+                catalog.crates_for_path(&p).any(|k| path_ends_with_any(&p, &catalog.crates[k].builder_entries))
+            }),
+            syn::Expr::Struct(lit) => match lower_path(&lit.path, self.file.uses, self.self_ty.as_ref()) {
+                TypeRef::Path { segments, .. } => catalog
+                    .crates_for_path(&segments)
+                    .any(|k| segments.last().is_some_and(|l| catalog.crates[k].builder_types.contains(l))),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    fn push_setting(&mut self, krate: usize, role: SettingRole, name: &str, value_expr: &syn::Expr, group: GroupKey) {
+        let value = self.eval(value_expr);
+        let via_const = match strip_parens(value_expr) {
+            syn::Expr::Path(p) if p.path.segments.len() <= 3 => {
+                let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                (last != "None").then_some(last)
+            }
+            syn::Expr::Call(c) if c.args.len() == 1 => match strip_parens(&c.args[0]) {
+                syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let value_span = self.file.span(value_expr);
+        self.settings.push(SettingSite { krate, role, name: name.to_owned(), value, value_span, via_const, group });
+    }
+
+    /// `.max_connections(500)` on a builder chain of a catalogued crate.
+    fn record_setter(&mut self, m: &syn::ExprMethodCall) {
+        let method = m.method.to_string();
+        let Some(arg) = m.args.first() else { return };
+        if m.args.len() != 1 {
+            return;
+        }
+        let catalog = self.file.catalog;
+        let candidates: Vec<(usize, SettingRole)> = catalog
+            .crates
+            .iter()
+            .enumerate()
+            .flat_map(|(k, c)| {
+                c.setting.iter().filter(|s| s.form == SettingForm::Method && s.name == method).map(move |s| (k, s.role))
+            })
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let Some(krate) = self.builder_crate_of_chain(&m.receiver) else { return };
+        let Some(&(_, role)) = candidates.iter().find(|(k, _)| *k == krate) else { return };
+        let (group, _) = self.group_of_chain(&m.receiver);
+        self.push_setting(krate, role, &method, arg, group);
+    }
+
+    /// The catalogued crate whose builder a chain starts from: an entry call or a value of a
+    /// builder type.
+    fn builder_crate_of_chain(&self, e: &syn::Expr) -> Option<usize> {
+        let catalog = self.file.catalog;
+        let root = chain_root(e);
+        if let syn::Expr::Call(c) = root {
+            let p = self.call_path(c)?;
+            return catalog.crates_for_path(&p).find(|&k| {
+                let api = &catalog.crates[k];
+                path_ends_with_any(&p, &api.builder_entries)
+                    || p.len() >= 2 && api.builder_types.contains(&p[p.len() - 2])
+            });
+        }
+        match self.classify(root) {
+            Value::Opaque(TypeRef::Path { segments, .. }) => catalog
+                .crates_for_path(&segments)
+                .find(|&k| segments.last().is_some_and(|l| catalog.crates[k].builder_types.contains(l))),
+            _ => None,
+        }
+    }
+
+    /// `PoolConfig { max_size: 32, timeouts: Timeouts { wait: None, .. }, .. }`.
+    fn record_struct_settings(&mut self, lit: &syn::ExprStruct) {
+        let TypeRef::Path { segments, .. } = lower_path(&lit.path, self.file.uses, self.self_ty.as_ref()) else {
+            return;
+        };
+        let Some(ty) = segments.last().cloned() else { return };
+        let catalog = self.file.catalog;
+        let Some(krate) = catalog
+            .crates_for_path(&segments)
+            .find(|&k| catalog.crates[k].setting.iter().any(|s| s.form == SettingForm::Field && s.on.contains(&ty)))
+        else {
+            return;
+        };
+        let group = self.group_override.unwrap_or(GroupKey::At(self.file.span(lit)));
+        for f in &lit.fields {
+            let syn::Member::Named(id) = &f.member else { continue };
+            let name = id.to_string();
+            let role = catalog.crates[krate]
+                .setting
+                .iter()
+                .find(|s| s.form == SettingForm::Field && s.name == name && s.on.contains(&ty))
+                .map(|s| s.role);
+            if let Some(role) = role {
+                self.push_setting(krate, role, &name, &f.expr, group);
+            }
+        }
+    }
+
+    /// `opts.max_pool_size = Some(20)` on a value of a config type.
+    fn record_assigned_setting(&mut self, a: &syn::ExprAssign) {
+        let syn::Expr::Field(f) = strip_parens(&a.left) else { return };
+        let syn::Member::Named(id) = &f.member else { return };
+        let name = id.to_string();
+        // the config value at the root of the place: `pool_cfg` in `pool_cfg.timeouts.wait`
+        let mut base = strip_parens(&f.base);
+        while let syn::Expr::Field(inner) = base {
+            base = strip_parens(&inner.base);
+        }
+        let Value::Opaque(TypeRef::Path { segments, .. }) = self.classify(base) else { return };
+        let Some(ty) = segments.last().cloned() else { return };
+        let catalog = self.file.catalog;
+        let found = catalog.crates_for_path(&segments).find_map(|k| {
+            catalog.crates[k]
+                .setting
+                .iter()
+                .find(|s| {
+                    s.form == SettingForm::Field
+                        && s.name == name
+                        && (s.on.is_empty() || s.on.contains(&ty) || catalog.crates[k].builder_types.contains(&ty))
+                })
+                .map(|s| (k, s.role))
+        });
+        if let Some((krate, role)) = found {
+            let group = self.binding_key_of_root(&f.base).unwrap_or(GroupKey::At(self.file.span(a)));
+            self.push_setting(krate, role, &name, &a.right, group);
+        }
+    }
+
+    /// `PoolConfig::new(32)`, `PoolConstraints::new(min, max)`, `Timeouts::wait_millis(ms)`.
+    fn record_positional_settings(&mut self, c: &syn::ExprCall, path: &[String]) {
+        let catalog = self.file.catalog;
+        let found = catalog
+            .crates_for_path(path)
+            .find_map(|k| catalog.crates[k].positional.iter().find(|p| path_ends_with(path, &p.call)).map(|p| (k, p)));
+        let Some((krate, positional)) = found else { return };
+        let group = self.group_override.unwrap_or(GroupKey::At(self.file.span(c)));
+        let name = positional.call.rsplit("::").next().unwrap_or(&positional.call).to_owned();
+        for (arg, role) in c.args.iter().zip(&positional.args) {
+            self.push_setting(krate, *role, &name, arg, group);
+            if let (Some(unit), Some(last)) = (&positional.unit, self.settings.last_mut()) {
+                if let Evaluated::Count(n) = last.value {
+                    let nanos: u64 = if unit == "ms" { 1_000_000 } else { 1_000_000_000 };
+                    last.value = u64::try_from(n)
+                        .ok()
+                        .and_then(|n| n.checked_mul(nanos))
+                        .map_or(Evaluated::Unknown, |ns| Evaluated::Duration(std::time::Duration::from_nanos(ns)));
+                }
+            }
+        }
+    }
+
+    /// A config value moved into the configuration being built (`cfg.pool = Some(pool_cfg)`,
+    /// `Config { pool: Some(pool_cfg), .. }`): its settings configure that one too.
+    fn adopt_settings(&mut self, e: &syn::Expr) {
+        let Some(target) = self.group_override else { return };
+        let syn::Expr::Path(p) = e else { return };
+        if p.path.get_ident().is_none() {
+            return;
+        }
+        let Some(source) = self.binding_key_of_root(e).filter(|k| *k != target) else { return };
+        let adopted: Vec<SettingSite> = self
+            .settings
+            .iter()
+            .filter(|s| s.group == source)
+            .map(|s| SettingSite { group: target, ..s.clone() })
+            .collect();
+        self.settings.extend(adopted);
+    }
+
+    /// The terminal call of a builder chain that yields a pool.
+    fn record_build(&mut self, m: &syn::ExprMethodCall) {
+        let Some(krate) = self.builder_crate_of_chain(&m.receiver) else { return };
+        let (group, local) = self.group_of_chain(&m.receiver);
+        self.builds.push(PoolBuild { span: self.file.method_span(m), krate, group, local });
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod facts;
+pub mod settings;
 pub mod summary;
 pub mod value;
 
@@ -29,6 +30,8 @@ pub struct FileCx<'a> {
     pub uses: &'a UseMap,
     /// The file's module path in its crate.
     pub module: Vec<String>,
+    /// The policy pool settings are checked against.
+    pub policy: &'a crate::catalog::Policy,
 }
 
 impl FileCx<'_> {

@@ -5,7 +5,7 @@ use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions};
 
-use super::{LeafValue, Node, ParseError, MAX_DEPTH};
+use super::{decimal_number, LeafValue, Node, ParseError, MAX_DEPTH};
 
 /// The document as a [`Node`] tree.
 pub(super) fn parse(text: &str) -> Result<Node, ParseError> {
@@ -38,7 +38,7 @@ fn node(text: &str, value: Value<'_>, depth: usize) -> Result<Node, ParseError> 
     }
     Ok(match value {
         Value::StringLit(s) => Node::Leaf(LeafValue::Str(s.value.into_owned()), span),
-        Value::NumberLit(n) => number(n.value).map_or(Node::Other, |n| Node::Leaf(n, span)),
+        Value::NumberLit(n) => decimal_number(n.value).map_or(Node::Other, |n| Node::Leaf(n, span)),
         Value::BooleanLit(b) => Node::Leaf(LeafValue::Bool(b.value), span),
         Value::NullKeyword(_) => Node::Other,
         Value::Array(array) => {
@@ -55,16 +55,6 @@ fn node(text: &str, value: Value<'_>, depth: usize) -> Result<Node, ParseError> 
             Node::Map(entries.collect::<Result<_, _>>()?, span)
         }
     })
-}
-
-/// A JSON number: an integer when it has no fraction or exponent and fits, a float otherwise.
-fn number(literal: &str) -> Option<LeafValue> {
-    if !literal.contains(['.', 'e', 'E']) {
-        if let Ok(i) = literal.parse() {
-            return Some(LeafValue::Int(i));
-        }
-    }
-    literal.parse().ok().map(LeafValue::Float)
 }
 
 #[cfg(test)]

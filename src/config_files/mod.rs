@@ -5,7 +5,7 @@
 //! the value's line and column. TOML, YAML and JSON go through span-preserving parsers (one
 //! submodule each); `.env` files are line-based and have a small parser of their own.
 //!
-//! Each format's submodule builds a [`Node`] tree, never deeper than [`MAX_DEPTH`]; this module
+//! Each format's submodule builds a `Node` tree, never deeper than 128 levels; this module
 //! flattens it, folding tables shaped like a serialized [`std::time::Duration`] into one leaf.
 
 mod dotenv;
@@ -128,7 +128,6 @@ pub fn leaves(format: Format, text: &str) -> Result<Vec<Leaf>, ParseError> {
 const MAX_DEPTH: usize = 128;
 
 /// A document as the format submodules hand it over: at most [`MAX_DEPTH`] containers deep.
-#[derive(Debug)]
 enum Node {
     /// A scalar and the byte range of its source text.
     Leaf(LeafValue, Range<usize>),
@@ -180,6 +179,36 @@ fn duration_shape(entries: &[(String, Node)]) -> Option<Duration> {
     Duration::from_secs(secs).checked_add(Duration::from_nanos(u64::from(nanos)))
 }
 
+/// A decimal number as YAML's core schema writes one (JSON's numbers are a subset):
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`. An integer when it has neither fraction
+/// nor exponent and fits an `i128`, a float otherwise; `None` when `s` is not such a number.
+fn decimal_number(s: &str) -> Option<LeafValue> {
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent.strip_prefix(['-', '+']).unwrap_or(exponent))),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (mantissa, None),
+    };
+    let has_digits = !whole.is_empty() || fraction.is_some_and(|f| !f.is_empty());
+    let valid = has_digits
+        && digits(whole)
+        && fraction.is_none_or(digits)
+        && exponent.is_none_or(|e| !e.is_empty() && digits(e));
+    if !valid {
+        return None;
+    }
+    if fraction.is_none() && exponent.is_none() {
+        if let Ok(i) = s.parse() {
+            return Some(LeafValue::Int(i));
+        }
+    }
+    s.parse().ok().map(LeafValue::Float)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +249,21 @@ mod tests {
         assert_eq!(duration_shape(&entries(vec![("secs", int(1)), ("nanos", Node::Other)])), None);
         let three = entries(vec![("secs", int(1)), ("nanos", int(0)), ("x", int(0))]);
         assert_eq!(duration_shape(&three), None);
+    }
+
+    #[test]
+    fn decimal_numbers() {
+        assert_eq!(decimal_number("42"), Some(LeafValue::Int(42)));
+        assert_eq!(decimal_number("-7"), Some(LeafValue::Int(-7)));
+        assert_eq!(decimal_number("+12.5e1"), Some(LeafValue::Float(125.0)));
+        assert_eq!(decimal_number(".5"), Some(LeafValue::Float(0.5)));
+        assert_eq!(decimal_number("1."), Some(LeafValue::Float(1.0)));
+        assert_eq!(decimal_number("1E-2"), Some(LeafValue::Float(0.01)));
+        assert_eq!(decimal_number("1e400"), Some(LeafValue::Float(f64::INFINITY)));
+        assert_eq!(decimal_number(&"9".repeat(41)), Some(LeafValue::Float(1e41)));
+        for s in ["", "-", ".", "1e", "e5", "1.2.3", "inf", "nan", "0x10", "1_000", "30s", "1e+", "١"] {
+            assert_eq!(decimal_number(s), None, "{s}");
+        }
     }
 
     #[test]

@@ -27,8 +27,10 @@ pub struct WalkProblem {
     pub message: String,
 }
 
-/// Finds the Rust files under `roots`. Explicit files are taken as they are.
-pub fn discover(roots: &[PathBuf]) -> Result<(Vec<Discovered>, Vec<WalkProblem>), MissingPath> {
+/// Finds the Rust files under `roots`. Explicit files are taken as they are. A cargo
+/// package's integration tests and benchmarks (`tests/`, `benches/` beside its `Cargo.toml`)
+/// are left out unless `include_tests`.
+pub fn discover(roots: &[PathBuf], include_tests: bool) -> Result<(Vec<Discovered>, Vec<WalkProblem>), MissingPath> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for root in roots {
@@ -43,7 +45,7 @@ pub fn discover(roots: &[PathBuf]) -> Result<(Vec<Discovered>, Vec<WalkProblem>)
             .hidden(true)
             .follow_links(false)
             .require_git(false)
-            .filter_entry(|e| !is_cargo_target_dir(e.path()))
+            .filter_entry(move |e| !is_cargo_target_dir(e.path()) && (include_tests || !is_cargo_test_dir(e.path())))
             .build();
         for entry in walker {
             match entry {
@@ -78,6 +80,12 @@ fn is_rust(path: &Path) -> bool {
 fn is_cargo_target_dir(path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == "target")
         && (path.join("CACHEDIR.TAG").exists() || path.parent().is_some_and(|p| p.join("Cargo.toml").exists()))
+}
+
+/// `tests/` or `benches/` beside a `Cargo.toml`.
+fn is_cargo_test_dir(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "tests" || n == "benches")
+        && path.parent().is_some_and(|p| p.join("Cargo.toml").exists())
 }
 
 fn err_path(err: &ignore::Error) -> Option<PathBuf> {

@@ -8,7 +8,7 @@ pub mod packages;
 use crate::analysis::facts::FileFnFacts;
 use crate::analysis::summary::CrateFacts;
 use crate::analysis::{self, FileCx};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Policy};
 use crate::index::{file_uses, module_of, CrateIndex, FileFacts, IndexView};
 use crate::report::{Diagnostic, Report, Severity};
 use crate::rules::{self, Rule};
@@ -29,6 +29,8 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// Rules to run.
     pub rules: Vec<&'static dyn Rule>,
+    /// Also analyse integration tests and benchmarks (`tests/`, `benches/`).
+    pub include_tests: bool,
 }
 
 /// Errors that stop a scan before it starts.
@@ -52,7 +54,7 @@ const WORKER_STACK: usize = 64 << 20;
 /// Runs a scan.
 pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
     let catalog = Catalog::embedded();
-    let (found, problems) = discover::discover(&opts.paths)?;
+    let (found, problems) = discover::discover(&opts.paths, opts.include_tests)?;
     let mut packages = packages::Packages::default();
     let owners: Vec<Option<usize>> = found.iter().map(|f| packages.package_of(&f.path)).collect();
     packages.resolve_pool_use(catalog);
@@ -222,6 +224,7 @@ fn second_pass(
             index: IndexView { file: &own, krate: index },
             uses: &uses,
             module: module_of(&source.path),
+            policy: Policy::embedded(),
         };
         analysis::analyze_file(&file, &cx, rules)
     });

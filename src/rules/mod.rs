@@ -9,6 +9,9 @@ mod conn_stored_long_lived;
 mod connection_not_driven;
 mod nested_acquire;
 mod parse_error;
+mod pool_config_inconsistent;
+mod pool_config_missing;
+mod pool_config_out_of_bounds;
 mod pool_per_call;
 mod tx_not_finalized;
 
@@ -48,6 +51,10 @@ pub trait Rule: Sync {
     /// Called after each `let` statement was walked and its bindings made, with the statements
     /// that follow it in its block.
     fn check_local(&self, _cx: &BodyCx<'_>, _local: &syn::Local, _rest: &[syn::Stmt], _out: &mut Vec<Diagnostic>) {}
+
+    /// Called when a function body (or a static's initialiser) has been walked, with
+    /// everything recorded in it (pool settings, builds).
+    fn check_fn_end(&self, _cx: &BodyCx<'_>, _out: &mut Vec<Diagnostic>) {}
 
     /// Called once per crate after every file was analysed, with the crate's function
     /// summaries (call graph, acquisitions, handlers).
@@ -94,6 +101,9 @@ pub static ALL: &[&dyn Rule] = &[
     &connection_not_driven::ConnectionNotDriven,
     &nested_acquire::NestedAcquire,
     &parse_error::ParseError,
+    &pool_config_inconsistent::PoolConfigInconsistent,
+    &pool_config_missing::PoolConfigMissing,
+    &pool_config_out_of_bounds::PoolConfigOutOfBounds,
     &pool_per_call::PoolPerCall,
     &tx_not_finalized::TxNotFinalized,
 ];
