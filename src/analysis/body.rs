@@ -1496,10 +1496,7 @@ impl<'a> BodyCx<'a> {
                 }
             }
         }
-        match self.value_of_type(ty, || format!("is returned by `{shown}` (declared `-> {ret}`)"), wrapped) {
-            Value::Opaque(_) => Value::Unknown,
-            v => v,
-        }
+        self.value_of_type(ty, || format!("is returned by `{shown}` (declared `-> {ret}`)"), wrapped)
     }
 
     /// Classifies an expression from the evidence.
@@ -1508,6 +1505,11 @@ impl<'a> BodyCx<'a> {
             syn::Expr::Paren(p) => self.classify(&p.expr),
             syn::Expr::Group(g) => self.classify(&g.expr),
             syn::Expr::Reference(r) => self.classify(&r.expr).borrowed(),
+            // `*pool` on an `Arc<PgPool>` is the pool; `*conn` on a guard is the connection
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => match self.classify(&u.expr) {
+                v @ Value::Pool { .. } => v,
+                _ => Value::Unknown,
+            },
             syn::Expr::Await(a) => self.classify_await(a),
             syn::Expr::Try(t) => self.classify(&t.expr).unwrapped(),
             syn::Expr::Path(p) => self.classify_path(&p.path),
@@ -1808,26 +1810,10 @@ pub fn find_acquisition_call(e: &syn::Expr) -> Option<&syn::ExprMethodCall> {
 }
 
 impl BodyCx<'_> {
-    /// A pool expression as written, without borrows and clones: `&state.db` → `state.db`.
+    /// A pool expression as written, without borrows and clones and through local aliases:
+    /// `&state.db` → `state.db`; after `let db = state.db.clone();`, `db` → `state.db`.
     pub fn pool_key(&self, e: &syn::Expr) -> String {
-        match strip_parens(e) {
-            syn::Expr::Reference(r) => self.pool_key(&r.expr),
-            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.pool_key(&u.expr),
-            syn::Expr::MethodCall(m)
-                if m.args.is_empty() && matches!(m.method.to_string().as_str(), "clone" | "as_ref" | "get_ref") =>
-            {
-                self.pool_key(&m.receiver)
-            }
-            syn::Expr::Path(p) => p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::"),
-            syn::Expr::Field(f) => {
-                let member = match &f.member {
-                    syn::Member::Named(id) => id.to_string(),
-                    syn::Member::Unnamed(i) => i.index.to_string(),
-                };
-                format!("{}.{member}", self.pool_key(&f.base))
-            }
-            other => self.file.text(other),
-        }
+        self.place_key(e).unwrap_or_else(|| self.file.text(e))
     }
 }
 
