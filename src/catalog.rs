@@ -30,6 +30,9 @@ const CRATE_FILES: &[(&str, &str)] = &[
 /// The embedded `rules/frameworks.toml`: how web frameworks mark request handlers.
 const FRAMEWORKS_FILE: &str = include_str!("../rules/frameworks.toml");
 
+/// The embedded `rules/config-keys.toml`: pool settings' names in configuration files.
+const CONFIG_KEYS_FILE: &str = include_str!("../rules/config-keys.toml");
+
 /// The embedded `rules/std.toml`: standard-library and framework knowledge shared by all crates.
 const STD_FILE: &str = include_str!("../rules/std.toml");
 
@@ -549,6 +552,32 @@ pub struct Framework {
     pub request_types: Vec<String>,
 }
 
+/// Names of pool settings in configuration files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigKeys {
+    /// Words that make a section a database's.
+    pub context: Vec<String>,
+    /// Words that make a section something else (`thread_pool`).
+    pub not_context: Vec<String>,
+    /// Values that are database URLs make their section a database's.
+    pub url_schemes: Vec<String>,
+    /// Unit words and their length in nanoseconds.
+    pub units: BTreeMap<String, u64>,
+    /// Key names by role.
+    pub key: Vec<ConfigKey>,
+}
+
+/// Names of one setting role in configuration files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigKey {
+    /// The role.
+    pub role: SettingRole,
+    /// Key names, lower case.
+    pub names: Vec<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FrameworksFile {
@@ -564,6 +593,8 @@ pub struct Catalog {
     pub std: StdApi,
     /// Web frameworks.
     pub frameworks: Vec<Framework>,
+    /// Pool settings' names in configuration files.
+    pub config_keys: ConfigKeys,
     guard_by_name: HashMap<String, Vec<(usize, GuardKind)>>,
     pool_by_name: HashMap<String, Vec<usize>>,
 }
@@ -598,10 +629,12 @@ impl Catalog {
             toml::from_str(STD_FILE).map_err(|e| CatalogError { file: "std.toml".into(), message: e.to_string() })?;
         let frameworks: FrameworksFile = toml::from_str(FRAMEWORKS_FILE)
             .map_err(|e| CatalogError { file: "frameworks.toml".into(), message: e.to_string() })?;
-        Ok(Catalog::new(crates, std, frameworks.framework))
+        let config_keys: ConfigKeys = toml::from_str(CONFIG_KEYS_FILE)
+            .map_err(|e| CatalogError { file: "config-keys.toml".into(), message: e.to_string() })?;
+        Ok(Catalog::new(crates, std, frameworks.framework, config_keys))
     }
 
-    fn new(crates: Vec<CrateApi>, std: StdApi, frameworks: Vec<Framework>) -> Catalog {
+    fn new(crates: Vec<CrateApi>, std: StdApi, frameworks: Vec<Framework>, config_keys: ConfigKeys) -> Catalog {
         let mut guard_by_name: HashMap<String, Vec<(usize, GuardKind)>> = HashMap::new();
         let mut pool_by_name: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, c) in crates.iter().enumerate() {
@@ -612,7 +645,7 @@ impl Catalog {
                 pool_by_name.entry(p.clone()).or_default().push(i);
             }
         }
-        Catalog { crates, std, frameworks, guard_by_name, pool_by_name }
+        Catalog { crates, std, frameworks, config_keys, guard_by_name, pool_by_name }
     }
 
     /// Crates owning `path` (segments): those whose `paths` hold its longest matching prefix, so

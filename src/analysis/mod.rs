@@ -3,6 +3,7 @@
 //! evidence, and lets each rule inspect every expression with that knowledge.
 
 pub mod body;
+pub mod config;
 pub mod facts;
 pub mod settings;
 pub mod summary;

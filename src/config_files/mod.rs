@@ -18,7 +18,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// A configuration file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
     /// TOML (`*.toml`).
     Toml,

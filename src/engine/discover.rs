@@ -2,6 +2,7 @@
 //! hidden-file rules; `target/` folders of cargo packages are never entered and symlinks are not
 //! followed, so a symlink loop cannot hang the walk.
 
+use crate::config_files::Format;
 use std::path::{Path, PathBuf};
 
 /// A file to scan.
@@ -11,7 +12,25 @@ pub struct Discovered {
     pub path: PathBuf,
     /// Path to show: as the user named it, `/`-separated, without a leading `./`.
     pub name: String,
+    /// For a configuration file, its format; `None` for Rust.
+    pub config: Option<Format>,
 }
+
+/// Configuration files that are tools', never a pool's.
+const NOT_POOL_CONFIG: &[&str] = &[
+    "Cargo.toml",
+    "poolcheck.toml",
+    "rustfmt.toml",
+    ".rustfmt.toml",
+    "clippy.toml",
+    "deny.toml",
+    "rust-toolchain.toml",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml",
+];
 
 /// A path given on the command line that does not exist.
 #[derive(Debug, thiserror::Error)]
@@ -36,22 +55,29 @@ pub fn discover(roots: &[PathBuf], include_tests: bool) -> Result<(Vec<Discovere
     for root in roots {
         let meta = std::fs::metadata(root).map_err(|_| MissingPath(root.clone()))?;
         if meta.is_file() {
-            if is_rust(root) {
-                files.push(discovered(root.clone()));
+            if let Some(d) = discovered(root.clone()) {
+                files.push(d);
             }
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
-            .hidden(true)
+            // hidden folders are skipped below; hidden files only for `.env` files
+            .hidden(false)
             .follow_links(false)
             .require_git(false)
-            .filter_entry(move |e| !is_cargo_target_dir(e.path()) && (include_tests || !is_cargo_test_dir(e.path())))
+            .filter_entry(move |e| {
+                let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                !(hidden && (is_dir || !e.file_name().to_string_lossy().starts_with(".env")))
+                    && !is_cargo_target_dir(e.path())
+                    && (include_tests || !is_cargo_test_dir(e.path()))
+            })
             .build();
         for entry in walker {
             match entry {
                 Ok(e) => {
-                    if e.file_type().is_some_and(|t| t.is_file()) && is_rust(e.path()) {
-                        files.push(discovered(e.into_path()));
+                    if e.file_type().is_some_and(|t| t.is_file()) {
+                        files.extend(discovered(e.into_path()));
                     }
                 }
                 Err(err) => problems.push(WalkProblem {
@@ -66,14 +92,20 @@ pub fn discover(roots: &[PathBuf], include_tests: bool) -> Result<(Vec<Discovere
     Ok((files, problems))
 }
 
-fn discovered(path: PathBuf) -> Discovered {
+/// A file worth scanning: Rust, or a configuration file that may hold pool settings.
+fn discovered(path: PathBuf) -> Option<Discovered> {
+    let config = if path.extension().is_some_and(|e| e == "rs") {
+        None
+    } else {
+        let file_name = path.file_name()?.to_string_lossy();
+        if NOT_POOL_CONFIG.contains(&file_name.as_ref()) {
+            return None;
+        }
+        Some(crate::config_files::format_of(&path)?)
+    };
     let shown = path.to_string_lossy().replace('\\', "/");
     let name = shown.strip_prefix("./").map(str::to_owned).unwrap_or(shown);
-    Discovered { path, name }
-}
-
-fn is_rust(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "rs")
+    Some(Discovered { path, name, config })
 }
 
 /// `target/` beside a `Cargo.toml`, or any folder cargo marked as a cache.

@@ -63,12 +63,18 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build()?;
     pool.install(|| {
         // pass 1: read, parse, extract facts
+        let policy = Policy::embedded();
         let parsed: Vec<FirstPass> = found
             .par_iter()
             .zip(owners.par_iter())
-            .map(|(file, owner)| {
+            .enumerate()
+            .map(|(id, (file, owner))| {
                 let parse_all = owner.is_none_or(|p| packages.roots[p].uses_pools);
-                first_pass(file, opts.max_file_size, parse_all, &prefilter, catalog)
+                let mut first = first_pass(file, opts.max_file_size, parse_all, &prefilter, catalog);
+                if let (Some(format), Some(source), None) = (file.config, &first.source, &first.problem) {
+                    first.config_diagnostics = check_config_file(id, source, format, &opts.rules, catalog, policy);
+                }
+                first
             })
             .collect();
 
@@ -89,6 +95,9 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
             .zip(owners.par_iter())
             .enumerate()
             .map(|(id, (p, owner))| match (&p.source, &p.facts, &p.problem) {
+                _ if found[id].config.is_some() && p.problem.is_none() => {
+                    (p.config_diagnostics.clone(), FileFnFacts::default())
+                }
                 (_, _, Some((offset, message))) => (vec![parse_error(id, *offset, message)], FileFnFacts::default()),
                 (Some(source), Some(facts), None) => {
                     let index = indexes.get(owner).unwrap_or(&empty);
@@ -152,11 +161,13 @@ struct FirstPass {
     facts: Option<FileFacts>,
     /// Why the file could not be analysed: byte offset and message.
     problem: Option<(usize, String)>,
+    /// For a configuration file: what the rules found in it.
+    config_diagnostics: Vec<Diagnostic>,
 }
 
 impl FirstPass {
     fn problem(offset: usize, message: String) -> FirstPass {
-        FirstPass { source: None, facts: None, problem: Some((offset, message)) }
+        FirstPass { source: None, facts: None, problem: Some((offset, message)), config_diagnostics: Vec::new() }
     }
 }
 
@@ -182,11 +193,23 @@ fn first_pass(
                 source: Some(SourceFile::new(file.path.clone(), file.name.clone(), prefix)),
                 facts: None,
                 problem: Some((at, format!("not valid UTF-8 (invalid byte at offset {at})"))),
+                config_diagnostics: Vec::new(),
             };
         }
     };
+    if let Some(format) = file.config {
+        // configuration files are read whole; only a file that names a pool setting and does
+        // not parse is worth a warning (a Helm template is not YAML, and not ours)
+        let problem = match crate::config_files::leaves(format, &text) {
+            Ok(_) => None,
+            Err(e) if mentions_pool_setting(&text, catalog) => Some((e.offset, format!("cannot parse: {}", e.message))),
+            Err(_) => return FirstPass { source: None, facts: None, problem: None, config_diagnostics: Vec::new() },
+        };
+        let source = Some(SourceFile::new(file.path.clone(), file.name.clone(), text));
+        return FirstPass { source, facts: None, problem, config_diagnostics: Vec::new() };
+    }
     if !parse_all && !prefilter.matches(&text) {
-        return FirstPass { source: None, facts: None, problem: None };
+        return FirstPass { source: None, facts: None, problem: None, config_diagnostics: Vec::new() };
     }
     if let Some(at) = too_deep(&text) {
         return FirstPass::problem(at, format!("nesting deeper than {MAX_NESTING} levels; not analysed"));
@@ -196,10 +219,13 @@ fn first_pass(
         Err(e) => Err((e.span().byte_range().start, format!("cannot parse: {e}"))),
     });
     let source = Some(SourceFile::new(file.path.clone(), file.name.clone(), text));
+    let config_diagnostics = Vec::new();
     match outcome {
-        Ok(Ok(facts)) => FirstPass { source, facts: Some(facts), problem: None },
-        Ok(Err((offset, message))) => FirstPass { source, facts: None, problem: Some((offset, message)) },
-        Err(panic) => FirstPass { source, facts: None, problem: Some((0, panic)) },
+        Ok(Ok(facts)) => FirstPass { source, facts: Some(facts), problem: None, config_diagnostics },
+        Ok(Err((offset, message))) => {
+            FirstPass { source, facts: None, problem: Some((offset, message)), config_diagnostics }
+        }
+        Err(panic) => FirstPass { source, facts: None, problem: Some((0, panic)), config_diagnostics },
     }
 }
 
@@ -229,6 +255,34 @@ fn second_pass(
         analysis::analyze_file(&file, &cx, rules)
     });
     outcome.unwrap_or_else(|message| (vec![parse_error(id, 0, &message)], FileFnFacts::default()))
+}
+
+/// Runs the rules over the pool settings of a configuration file.
+fn check_config_file(
+    id: usize,
+    source: &SourceFile,
+    format: crate::config_files::Format,
+    rules: &[&'static dyn Rule],
+    catalog: &Catalog,
+    policy: &Policy,
+) -> Vec<Diagnostic> {
+    let outcome = guarded(|| {
+        let Ok(leaves) = crate::config_files::leaves(format, &source.text) else { return Vec::new() };
+        let settings = crate::analysis::config::settings(&leaves, format, &catalog.config_keys, id);
+        let cx = crate::analysis::config::ConfigCx { source, settings: &settings, policy };
+        let mut out = Vec::new();
+        for r in rules {
+            r.check_config(&cx, &mut out);
+        }
+        out
+    });
+    outcome.unwrap_or_else(|message| vec![parse_error(id, 0, &message)])
+}
+
+/// Whether a configuration file's text names any pool setting.
+fn mentions_pool_setting(text: &str, catalog: &Catalog) -> bool {
+    let lower = text.to_ascii_lowercase();
+    catalog.config_keys.key.iter().flat_map(|k| &k.names).any(|n| n.len() > 4 && lower.contains(n.as_str()))
 }
 
 /// Runs `f`, turning a panic into an error message, and always releases proc-macro2's

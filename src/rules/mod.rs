@@ -56,6 +56,10 @@ pub trait Rule: Sync {
     /// everything recorded in it (pool settings, builds).
     fn check_fn_end(&self, _cx: &BodyCx<'_>, _out: &mut Vec<Diagnostic>) {}
 
+    /// Called once for each configuration file (TOML, YAML, JSON, `.env`) with the pool
+    /// settings found in it.
+    fn check_config(&self, _cx: &crate::analysis::config::ConfigCx<'_>, _out: &mut Vec<Diagnostic>) {}
+
     /// Called once per crate after every file was analysed, with the crate's function
     /// summaries (call graph, acquisitions, handlers).
     fn check_crate(&self, _facts: &CrateFacts, _out: &mut Vec<Diagnostic>) {}

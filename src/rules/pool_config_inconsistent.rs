@@ -67,6 +67,21 @@ impl Rule for PoolConfigInconsistent {
         &POOL_CONFIG_INCONSISTENT
     }
 
+    fn check_config(&self, cx: &crate::analysis::config::ConfigCx<'_>, out: &mut Vec<Diagnostic>) {
+        // one pool per section; files carry no library defaults
+        let mut sections: Vec<(&str, Vec<Found<'_>>)> = Vec::new();
+        for s in cx.settings {
+            let found = Found { role: s.role, name: &s.name, value: s.value, span: s.span };
+            match sections.iter_mut().find(|(k, _)| *k == s.section) {
+                Some((_, list)) => list.push(found),
+                None => sections.push((&s.section, vec![found])),
+            }
+        }
+        for (_, settings) in &sections {
+            out.extend(check(cx.policy, settings, &BTreeMap::new(), |span| cx.line(span)));
+        }
+    }
+
     fn check_fn_end(&self, cx: &BodyCx<'_>, out: &mut Vec<Diagnostic>) {
         let mut groups: Vec<(GroupKey, usize, Vec<Found<'_>>)> = Vec::new();
         for s in cx.settings() {

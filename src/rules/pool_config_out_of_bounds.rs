@@ -59,6 +59,10 @@ impl Rule for PoolConfigOutOfBounds {
         &POOL_CONFIG_OUT_OF_BOUNDS
     }
 
+    fn check_config(&self, cx: &crate::analysis::config::ConfigCx<'_>, out: &mut Vec<Diagnostic>) {
+        Self::config(cx, out);
+    }
+
     fn check_fn_end(&self, cx: &BodyCx<'_>, out: &mut Vec<Diagnostic>) {
         for site in cx.settings() {
             let shown = match &site.via_const {
@@ -66,6 +70,16 @@ impl Rule for PoolConfigOutOfBounds {
                 None => format!("`{}`", site.name),
             };
             if let Some(d) = check(cx.file.policy, site.role, site.value, site.value_span, &shown) {
+                out.push(d);
+            }
+        }
+    }
+}
+
+impl PoolConfigOutOfBounds {
+    fn config(cx: &crate::analysis::config::ConfigCx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in cx.settings {
+            if let Some(d) = check(cx.policy, s.role, s.value, s.span, &format!("`{}`", s.name)) {
                 out.push(d);
             }
         }
