@@ -64,7 +64,7 @@ pub fn settings(leaves: &[Leaf], format: Format, keys: &ConfigKeys, file: FileId
             continue;
         }
         let in_context =
-            words.iter().any(|w| keys.context.iter().any(|c| c == w)) || url_sections.contains(&found.parent.to_vec());
+            words.iter().any(|w| keys.context.iter().any(|c| c == w)) || url_sections.contains(found.parent);
         if !in_context {
             continue;
         }
