@@ -301,6 +301,15 @@ impl std::fmt::Display for Quantity {
     }
 }
 
+impl serde::Serialize for Quantity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Quantity::Count(n) => s.serialize_i128(*n),
+            Quantity::Duration(_) => s.serialize_str(&self.to_string()),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Quantity {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
@@ -323,7 +332,7 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 }
 
 /// What an explicit `None` means for a bounded setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NoneRule {
     /// `None` (no limit) is outside the bounds.
@@ -585,7 +594,7 @@ struct FrameworksFile {
 }
 
 /// The whole loaded catalogue.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Catalog {
     /// One entry per supported pool crate.
     pub crates: Vec<CrateApi>,
@@ -663,6 +672,30 @@ impl Catalog {
             .map(|(i, _)| i)
             .collect();
         owners.into_iter()
+    }
+
+    /// The embedded catalogue with the project's own knowledge added: in-house pool crates and
+    /// wrappers, and attributes that mark request handlers.
+    pub fn extended(extra: Vec<CrateApi>, handler_attributes: Vec<String>) -> Catalog {
+        let base = Catalog::embedded();
+        if extra.is_empty() && handler_attributes.is_empty() {
+            return base.clone();
+        }
+        let mut crates = base.crates.clone();
+        crates.extend(extra);
+        let mut frameworks = base.frameworks.clone();
+        if !handler_attributes.is_empty() {
+            frameworks.push(Framework {
+                name: "project".into(),
+                paths: Vec::new(),
+                attributes: handler_attributes,
+                registrar_fns: Vec::new(),
+                registrar_methods: Vec::new(),
+                registrar_macros: Vec::new(),
+                request_types: Vec::new(),
+            });
+        }
+        Catalog::new(crates, base.std.clone(), frameworks, base.config_keys.clone())
     }
 
     /// Guard types named `name`, with their crate index.

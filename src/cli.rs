@@ -1,6 +1,7 @@
 //! The command line: `poolcheck check|rules|explain`, and `cargo poolcheck`. The only module that
 //! prints or decides the exit status: 0 clean, 1 findings, 2 usage or tool failure.
 
+use crate::config::Config;
 use crate::engine::{self, ScanOptions};
 use crate::report::{self, Format, Report, Severity};
 use crate::rules::{self, Rule};
@@ -8,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Finds database connection-pool misuse in Rust source before it ships.
@@ -31,6 +32,14 @@ enum Command {
     Explain {
         /// Rule id, e.g. `conn-forgotten`.
         rule: String,
+    },
+    /// Print the effective configuration for a path (default `.`): rule levels, policy, excludes.
+    Config {
+        /// Where to look for the configuration from.
+        path: Option<PathBuf>,
+        /// Use this configuration file instead of discovering one.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
 }
 
@@ -67,9 +76,12 @@ struct CheckArgs {
     /// `#[test]` functions and `#[cfg(test)]` modules are never analysed.
     #[arg(long)]
     include_tests: bool,
-    /// Files larger than this many bytes are reported and skipped.
-    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
-    max_file_size: u64,
+    /// Files larger than this many bytes are reported and skipped (default 8 MiB).
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
+    /// Use this configuration file instead of discovering `poolcheck.toml` upward.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -131,6 +143,12 @@ fn run(args: impl IntoIterator<Item = OsString>, cargo: bool) -> ExitCode {
     let result = match cli.command {
         Some(Command::Rules) => list_rules().map(|()| 0),
         Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Config { path, config }) => {
+            load_config(config.as_deref(), path.as_deref().unwrap_or(Path::new("."))).map(|config| {
+                print!("{}", config.to_toml());
+                0
+            })
+        }
         Some(Command::Check(args)) => check(args, cargo),
         None => check(cli.check, cargo),
     };
@@ -164,22 +182,34 @@ fn explain(id: &str) -> Result<u8> {
     Ok(0)
 }
 
-fn selected_rules(args: &CheckArgs) -> Result<Vec<&'static dyn Rule>> {
+/// The rules to run: `--select` (else the configuration's `select`, else all), less
+/// `--ignore` and the configuration's `ignore`.
+fn selected_rules(args: &CheckArgs, config: &Config) -> Result<Vec<&'static dyn Rule>> {
     for id in args.select.iter().chain(&args.ignore) {
         if rules::by_id(id).is_none() {
             bail!("unknown rule `{id}`; `poolcheck rules` lists them");
         }
     }
+    let select: Option<&[String]> =
+        if args.select.is_empty() { config.select.as_deref() } else { Some(args.select.as_slice()) };
     Ok(rules::ALL
         .iter()
         .copied()
-        .filter(|r| args.select.is_empty() || args.select.iter().any(|s| s == r.info().id))
-        .filter(|r| !args.ignore.iter().any(|s| s == r.info().id))
+        .filter(|r| select.is_none_or(|s| s.iter().any(|x| x == r.info().id)))
+        .filter(|r| !args.ignore.iter().chain(&config.ignore).any(|s| s == r.info().id))
         .collect())
 }
 
+/// The configuration: the named file, or the one discovered upward from `start`.
+fn load_config(explicit: Option<&Path>, start: &Path) -> Result<Config> {
+    let config = match explicit {
+        Some(file) => Config::load(file),
+        None => Config::discover(start),
+    };
+    config.map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
+}
+
 fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
-    let rules = selected_rules(&args)?;
     let paths = if !args.paths.is_empty() {
         args.paths.clone()
     } else if cargo {
@@ -187,12 +217,15 @@ fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
     } else {
         vec![PathBuf::from(".")]
     };
+    let config = load_config(args.config.as_deref(), paths.first().map_or(Path::new("."), PathBuf::as_path))?;
+    let rules = selected_rules(&args, &config)?;
     let opts = ScanOptions {
         paths,
         jobs: args.jobs,
-        max_file_size: args.max_file_size,
+        max_file_size: args.max_file_size.or(config.max_file_size).unwrap_or(8 * 1024 * 1024),
         rules,
-        include_tests: args.include_tests,
+        include_tests: args.include_tests || config.include_tests,
+        config,
     };
     let report = engine::scan(&opts)?;
     emit(&report, &args)?;

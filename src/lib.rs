@@ -8,9 +8,11 @@
 pub mod analysis;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod config_files;
 pub mod engine;
 pub mod index;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;

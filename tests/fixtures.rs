@@ -64,6 +64,7 @@ fn fixtures_match_their_markers_exactly() {
         max_file_size: 8 << 20,
         rules: rules::ALL.to_vec(),
         include_tests: false,
+        config: Default::default(),
     })
     .unwrap();
     let mut used = vec![false; report.diagnostics.len()];

@@ -81,5 +81,7 @@ impl FileCx<'_> {
             .values()
             .chain(self.uses.globs.iter())
             .any(|p| prefixes.iter().any(|pre| crate::catalog::path_starts_with(p, pre)))
+            // knowledge the project declared itself applies everywhere
+            || prefixes.is_empty()
     }
 }

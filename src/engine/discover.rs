@@ -2,6 +2,7 @@
 //! hidden-file rules; `target/` folders of cargo packages are never entered and symlinks are not
 //! followed, so a symlink loop cannot hang the walk.
 
+use crate::config::Exclusion;
 use crate::config_files::Format;
 use std::path::{Path, PathBuf};
 
@@ -49,7 +50,11 @@ pub struct WalkProblem {
 /// Finds the Rust files under `roots`. Explicit files are taken as they are. A cargo
 /// package's integration tests and benchmarks (`tests/`, `benches/` beside its `Cargo.toml`)
 /// are left out unless `include_tests`.
-pub fn discover(roots: &[PathBuf], include_tests: bool) -> Result<(Vec<Discovered>, Vec<WalkProblem>), MissingPath> {
+pub fn discover(
+    roots: &[PathBuf],
+    include_tests: bool,
+    exclusion: Option<Exclusion>,
+) -> Result<(Vec<Discovered>, Vec<WalkProblem>), MissingPath> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for root in roots {
@@ -60,6 +65,7 @@ pub fn discover(roots: &[PathBuf], include_tests: bool) -> Result<(Vec<Discovere
             }
             continue;
         }
+        let exclusion = exclusion.clone();
         let walker = ignore::WalkBuilder::new(root)
             // hidden folders are skipped below; hidden files only for `.env` files
             .hidden(false)
@@ -71,6 +77,7 @@ pub fn discover(roots: &[PathBuf], include_tests: bool) -> Result<(Vec<Discovere
                 !(hidden && (is_dir || !e.file_name().to_string_lossy().starts_with(".env")))
                     && !is_cargo_target_dir(e.path())
                     && (include_tests || !is_cargo_test_dir(e.path()))
+                    && !exclusion.as_ref().is_some_and(|x| x.matches(e.path()))
             })
             .build();
         for entry in walker {

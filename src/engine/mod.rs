@@ -9,10 +9,12 @@ use crate::analysis::facts::FileFnFacts;
 use crate::analysis::summary::CrateFacts;
 use crate::analysis::{self, FileCx};
 use crate::catalog::{Catalog, Policy};
+use crate::config::Config;
 use crate::index::{file_uses, module_of, CrateIndex, FileFacts, IndexView};
 use crate::report::{Diagnostic, Report, Severity};
 use crate::rules::{self, Rule};
 use crate::source::{SourceFile, SourceMap, Span};
+use crate::suppress::{self, Suppression};
 use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -31,6 +33,8 @@ pub struct ScanOptions {
     pub rules: Vec<&'static dyn Rule>,
     /// Also analyse integration tests and benchmarks (`tests/`, `benches/`).
     pub include_tests: bool,
+    /// The project's configuration: catalogue, policy, excludes, rule levels.
+    pub config: Config,
 }
 
 /// Errors that stop a scan before it starts.
@@ -53,8 +57,9 @@ const WORKER_STACK: usize = 64 << 20;
 
 /// Runs a scan.
 pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
-    let catalog = Catalog::embedded();
-    let (found, problems) = discover::discover(&opts.paths, opts.include_tests)?;
+    let config = &opts.config;
+    let catalog = &config.catalog;
+    let (found, problems) = discover::discover(&opts.paths, opts.include_tests, config.exclusion())?;
     let mut packages = packages::Packages::default();
     let owners: Vec<Option<usize>> = found.iter().map(|f| packages.package_of(&f.path)).collect();
     packages.resolve_pool_use(catalog);
@@ -63,7 +68,6 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build()?;
     pool.install(|| {
         // pass 1: read, parse, extract facts
-        let policy = Policy::embedded();
         let parsed: Vec<FirstPass> = found
             .par_iter()
             .zip(owners.par_iter())
@@ -72,6 +76,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
                 let parse_all = owner.is_none_or(|p| packages.roots[p].uses_pools);
                 let mut first = first_pass(file, opts.max_file_size, parse_all, &prefilter, catalog);
                 if let (Some(format), Some(source), None) = (file.config, &first.source, &first.problem) {
+                    let policy = config.policy_for(&file.path);
                     first.config_diagnostics = check_config_file(id, source, format, &opts.rules, catalog, policy);
                 }
                 first
@@ -101,7 +106,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
                 (_, _, Some((offset, message))) => (vec![parse_error(id, *offset, message)], FileFnFacts::default()),
                 (Some(source), Some(facts), None) => {
                     let index = indexes.get(owner).unwrap_or(&empty);
-                    second_pass(id, source, facts, index, &opts.rules, catalog)
+                    second_pass(id, source, facts, index, &opts.rules, catalog, config.policy_for(&source.path))
                 }
                 _ => Default::default(),
             })
@@ -144,10 +149,28 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
             let id = sources.add(SourceFile::new(problem.path, name, String::new()));
             diagnostics.push(parse_error(id, 0, &format!("cannot read: {}", problem.message)));
         }
-        let enabled: Vec<&str> = opts.rules.iter().map(|r| r.info().id).collect();
+        // rules that ran: selected, and not turned off in the configuration
+        let enabled: Vec<&str> =
+            opts.rules.iter().map(|r| r.info().id).filter(|id| config.severity(id).is_some()).collect();
         diagnostics.retain(|d| enabled.contains(&d.rule));
         rules::apply_precedence(&mut diagnostics);
-        let mut report = Report { sources, diagnostics, files_scanned, suppressed: 0 };
+        let suppressions: Vec<Suppression> =
+            (0..sources.len()).into_par_iter().flat_map_iter(|id| suppress::parse(id, sources.get(id))).collect();
+        let suppressed = suppress::apply(
+            &mut diagnostics,
+            &suppressions,
+            |span| sources.get(span.file).line_index(span.start),
+            &enabled,
+        );
+        // levels from the configuration: `off` drops a rule, `error`/`warning` re-grade it
+        diagnostics.retain_mut(|d| match config.severity(d.rule).filter(|_| enabled.contains(&d.rule)) {
+            Some(severity) => {
+                d.severity = severity;
+                true
+            }
+            None => false,
+        });
+        let mut report = Report { sources, diagnostics, files_scanned, suppressed };
         report.sort();
         Ok(report)
     })
@@ -236,6 +259,7 @@ fn second_pass(
     index: &CrateIndex,
     rules: &[&'static dyn Rule],
     catalog: &Catalog,
+    policy: &Policy,
 ) -> (Vec<Diagnostic>, FileFnFacts) {
     let outcome = guarded(|| {
         let Ok(file) = syn::parse_file(&source.text) else {
@@ -250,7 +274,7 @@ fn second_pass(
             index: IndexView { file: &own, krate: index },
             uses: &uses,
             module: module_of(&source.path),
-            policy: Policy::embedded(),
+            policy,
         };
         analysis::analyze_file(&file, &cx, rules)
     });

@@ -13,7 +13,9 @@ mod pool_config_inconsistent;
 mod pool_config_missing;
 mod pool_config_out_of_bounds;
 mod pool_per_call;
+mod suppression_without_reason;
 mod tx_not_finalized;
+mod unused_suppression;
 
 use crate::analysis::body::{BodyCx, Wait};
 use crate::analysis::summary::CrateFacts;
@@ -109,7 +111,9 @@ pub static ALL: &[&dyn Rule] = &[
     &pool_config_missing::PoolConfigMissing,
     &pool_config_out_of_bounds::PoolConfigOutOfBounds,
     &pool_per_call::PoolPerCall,
+    &suppression_without_reason::SuppressionWithoutReason,
     &tx_not_finalized::TxNotFinalized,
+    &unused_suppression::UnusedSuppression,
 ];
 
 /// The rule with this id.
@@ -143,6 +147,12 @@ pub fn apply_precedence(diagnostics: &mut Vec<Diagnostic>) {
         !losers[i - 1]
     });
 }
+
+/// The id of the rule for suppressions that suppress nothing.
+pub const UNUSED_SUPPRESSION: &str = unused_suppression::UNUSED_SUPPRESSION.id;
+
+/// The id of the rule for suppressions without a reason.
+pub const SUPPRESSION_WITHOUT_REASON: &str = suppression_without_reason::SUPPRESSION_WITHOUT_REASON.id;
 
 /// The id of the rule under which unreadable and unparsable files are reported.
 pub const PARSE_ERROR: &str = parse_error::PARSE_ERROR.id;
