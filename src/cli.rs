@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::engine::{self, ScanOptions};
 use crate::report::{self, Format, Report, Severity};
+use crate::review;
 use crate::rules::{self, Rule};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -82,6 +83,15 @@ struct CheckArgs {
     /// Use this configuration file instead of discovering `poolcheck.toml` upward.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in this baseline file (and exit 0).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Report only findings on lines changed since this git revision (code review).
+    #[arg(long, value_name = "BASE")]
+    diff: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -227,7 +237,18 @@ fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
         include_tests: args.include_tests || config.include_tests,
         config,
     };
-    let report = engine::scan(&opts)?;
+    let mut report = engine::scan(&opts)?;
+    if let Some(base) = &args.diff {
+        review::keep_changed(&mut report, base)?;
+    }
+    if let Some(path) = &args.write_baseline {
+        let n = review::write_baseline(&report, path)?;
+        eprintln!("poolcheck: wrote {n} finding(s) to {}", path.display());
+        return Ok(0);
+    }
+    if let Some(path) = &args.baseline {
+        report.suppressed += review::apply_baseline(&mut report, path)?;
+    }
     emit(&report, &args)?;
     let failing = report.count(Severity::Error) > 0
         || (matches!(args.deny, Some(Deny::Warnings)) && report.count(Severity::Warning) > 0);

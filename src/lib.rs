@@ -13,6 +13,7 @@ pub mod config_files;
 pub mod engine;
 pub mod index;
 pub mod report;
+pub mod review;
 pub mod rules;
 pub mod source;
 pub mod suppress;

@@ -150,6 +150,59 @@ fn short(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// A fingerprint per diagnostic that survives line shifts and edits elsewhere: the rule, the
+/// file, the primary line's text and the enclosing function's signature line (whitespace
+/// removed), and which occurrence of those this is. Used for SARIF `partialFingerprints` and
+/// baselines.
+pub fn fingerprints(report: &Report) -> Vec<String> {
+    let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = report.sources.get(d.span.file);
+            let line = file.line_index(d.span.start);
+            let text = |l: usize| -> String {
+                file.line_range(l)
+                    .map(|r| file.text[r].chars().filter(|c| !c.is_whitespace()).collect())
+                    .unwrap_or_default()
+            };
+            let enclosing = (0..=line)
+                .rev()
+                .find(|&l| file.line_range(l).is_some_and(|r| file.text[r].split_whitespace().any(|w| w == "fn")))
+                .map(text)
+                .unwrap_or_default();
+            let mut hash = Fnv::default();
+            for part in [file.name.as_str(), d.rule, &text(line), &enclosing] {
+                hash.write(part.as_bytes());
+            }
+            let base = hash.0;
+            let n = seen.entry(base).or_insert(0);
+            *n += 1;
+            hash.write(n.to_string().as_bytes());
+            format!("{:016x}", hash.0)
+        })
+        .collect()
+}
+
+/// FNV-1a: a small stable hash (std's hasher may change between Rust releases).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().chain([0u8].iter()) {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
 /// The closing summary line: `2 errors, 1 warning in 3 files (12 files scanned)`.
 pub fn summary_line(report: &Report) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });

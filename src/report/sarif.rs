@@ -4,7 +4,7 @@ use super::{Diagnostic, Report, Severity};
 use crate::rules::{self, RuleInfo};
 use crate::source::Span;
 use serde_sarif::sarif;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -12,13 +12,13 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let rule_infos: Vec<&'static RuleInfo> = rules::ALL.iter().map(|r| r.info()).collect();
     let descriptors = rule_infos.iter().map(|info| descriptor(info)).collect::<Vec<_>>();
-    let mut occurrences: HashMap<(String, &str, String), usize> = HashMap::new();
+    let fingerprints = super::fingerprints(report);
     let results = report
         .diagnostics
         .iter()
-        .map(|d| {
+        .zip(fingerprints)
+        .map(|(d, fingerprint)| {
             let index = rule_infos.iter().position(|i| i.id == d.rule);
-            let fingerprint = fingerprint(report, d, &mut occurrences);
             result(report, d, index, fingerprint)
         })
         .collect::<Vec<_>>();
@@ -103,26 +103,4 @@ fn result(report: &Report, d: &Diagnostic, index: Option<usize>, fingerprint: St
         (None, false) => base.related_locations(related).build(),
         (None, true) => base.build(),
     }
-}
-
-/// A fingerprint that survives line shifts: the rule, the file, the primary line's text with
-/// whitespace removed, and which occurrence of that triple this is.
-fn fingerprint(report: &Report, d: &Diagnostic, seen: &mut HashMap<(String, &str, String), usize>) -> String {
-    let file = report.sources.get(d.span.file);
-    let line = file.line_index(d.span.start);
-    let text: String = file
-        .line_range(line)
-        .map(|r| file.text[r].chars().filter(|c| !c.is_whitespace()).collect())
-        .unwrap_or_default();
-    let key = (file.name.clone(), d.rule, text);
-    let n = seen.entry(key.clone()).or_insert(0);
-    *n += 1;
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [key.0.as_bytes(), key.1.as_bytes(), key.2.as_bytes(), n.to_string().as_bytes()] {
-        for &b in part.iter().chain([0u8].iter()) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
 }
