@@ -26,7 +26,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Scan files and folders (default `.`) and report findings.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule with its default severity and summary.
     Rules,
     /// Print a rule's documentation: what it flags, why it drains a pool, and the fix.
@@ -159,7 +159,7 @@ fn run(args: impl IntoIterator<Item = OsString>, cargo: bool) -> ExitCode {
                 0
             })
         }
-        Some(Command::Check(args)) => check(args, cargo),
+        Some(Command::Check(args)) => check(*args, cargo),
         None => check(cli.check, cargo),
     };
     match result {
