@@ -137,6 +137,9 @@ pub struct BodyCx<'a> {
     group_override: Option<GroupKey>,
     /// Bindings holding a configuration made here from scratch.
     local_groups: Vec<GroupKey>,
+    /// Bindings that are another binding's configuration under a new name
+    /// (`let b = b.max_size(4);`): new key → the configuration's key.
+    group_aliases: Vec<(GroupKey, GroupKey)>,
 }
 
 /// How a closure argument runs, decided by the call it is given to.
@@ -191,6 +194,7 @@ impl<'a> ItemWalker<'a, '_> {
             builds: Vec::new(),
             group_override: None,
             local_groups: Vec::new(),
+            group_aliases: Vec::new(),
         }
     }
 
@@ -523,6 +527,18 @@ impl Walker<'_, '_> {
                     if let Some(key) = key.filter(|_| self.body.is_fresh_config(&init.expr)) {
                         self.body.local_groups.push(key);
                     }
+                    if let Some(key) = key {
+                        self.body.adopt_settings(&init.expr, key);
+                    }
+                    // `let b = b.max_size(4);` is the same configuration under a new name
+                    if let (Some(key), Some(root)) = (key, self.body.binding_key_of_root(&init.expr)) {
+                        if self.body.builder_crate_of_chain(&init.expr).is_some() {
+                            if self.body.local_groups.contains(&root) {
+                                self.body.local_groups.push(key);
+                            }
+                            self.body.group_aliases.push((key, root));
+                        }
+                    }
                     value = self.body.classify(&init.expr);
                     rebind = self.body.owner_of_path(&init.expr);
                     self.note_move(&init.expr);
@@ -753,8 +769,20 @@ impl Walker<'_, '_> {
                     }
                 }
                 match e {
-                    syn::Expr::Struct(lit) => self.body.record_struct_settings(lit),
-                    syn::Expr::Assign(a) => self.body.record_assigned_setting(a),
+                    syn::Expr::Struct(lit) => {
+                        if let Some(target) = self.body.group_override {
+                            for f in &lit.fields {
+                                self.body.adopt_settings(&f.expr, target);
+                            }
+                        }
+                        self.body.record_struct_settings(lit);
+                    }
+                    syn::Expr::Assign(a) => {
+                        if let Some(target) = self.body.binding_key_of_root(&a.left) {
+                            self.body.adopt_settings(&a.right, target);
+                        }
+                        self.body.record_assigned_setting(a);
+                    }
                     _ => {}
                 }
                 self.body.group_override = saved;
@@ -762,7 +790,6 @@ impl Walker<'_, '_> {
             }
         };
         self.body.note_mentions_shallow(e);
-        self.body.adopt_settings(e);
         self.hooks(e);
         if tail && !diverges && !is_nested_tail(e) && !is_err_expr(e) {
             self.exit(self.body.file.span(e));
@@ -820,10 +847,16 @@ impl Walker<'_, '_> {
             ClosureContext::Plain
         };
         let saved_context = std::mem::replace(&mut self.body.closure_context, context);
+        // `.timeouts(Timeouts { wait: .. })` on a builder: settings in the arguments are its own
+        let saved_group = self.body.group_override;
+        if self.body.builder_crate_of_chain(&m.receiver).is_some() {
+            self.body.group_override = Some(self.body.group_of_chain(&m.receiver).0);
+        }
         for a in &m.args {
             d |= self.expr(a);
             self.note_move(a);
         }
+        self.body.group_override = saved_group;
         self.body.closure_context = saved_context;
         self.body.record_method_call(m);
         if !self.body.in_async() && self.body.is_blocking_client_call(m) {
@@ -1608,7 +1641,11 @@ impl<'a> BodyCx<'a> {
 
     fn classify_await(&self, a: &syn::ExprAwait) -> Value {
         let inner = self.classify(&a.base);
-        if !matches!(inner, Value::Unknown | Value::Opaque(_)) {
+        if let Value::Opaque(_) = inner {
+            // `ClientOptions::parse(uri).await?` is a `ClientOptions`
+            return inner;
+        }
+        if inner != Value::Unknown {
             return inner.awaited();
         }
         // weak evidence: a zero-argument `get()` that is awaited is a pool checkout
@@ -1688,6 +1725,15 @@ impl<'a> BodyCx<'a> {
         if let Some(v) = self.acquisition(m, &method, &recv) {
             return v;
         }
+        // builder methods return the builder: `PgPoolOptions::new().max_connections(5)`
+        if let Value::Opaque(TypeRef::Path { segments, .. }) = &recv {
+            if self
+                .builder_crate(segments)
+                .is_some_and(|k| !self.file.catalog.crates[k].builder_finish.contains(&method))
+            {
+                return recv;
+            }
+        }
         if let Value::Struct(owner) = &recv {
             return self.crate_fn_value(self.file.index.methods(owner, &method), &format!("{owner}::{method}()"));
         }
@@ -1758,6 +1804,18 @@ impl<'a> BodyCx<'a> {
             return self.crate_fn_value(methods, &format!("{owner}::{last}()"));
         }
         let free = self.crate_fn_value(self.file.index.free_fns(last), &format!("{}()", segments.join("::")));
+        let catalog = self.file.catalog;
+        let builder_entry = catalog
+            .crates_for_path(&segments)
+            .any(|k| path_ends_with_any(&segments, &catalog.crates[k].builder_entries));
+        if free == Value::Unknown && builder_entry {
+            // `Config::new()` is a `Config`; what `Pool::builder()` returns is a builder named
+            // by the entry itself
+            let owner_is_builder =
+                catalog.crates_for_path(&segments).any(|k| catalog.crates[k].builder_types.iter().any(|t| t == owner));
+            let ty = if owner_is_builder { segments[..n - 1].to_vec() } else { segments.clone() };
+            return Value::Opaque(TypeRef::Path { segments: ty, args: Vec::new() });
+        }
         if free == Value::Unknown
             && owner.starts_with(|c: char| c.is_ascii_uppercase())
             && SELF_CONSTRUCTORS.contains(&last)
@@ -2042,6 +2100,16 @@ impl BodyCx<'_> {
     }
 
     fn record_method_call(&mut self, m: &syn::ExprMethodCall) {
+        // `pool.timeout_get(&timeouts)`: a per-call wait, not the pool's configuration
+        let recv = self.classify(&m.receiver);
+        if !m.args.is_empty() && matches!(self.acquisition(m, &m.method.to_string(), &recv), Some(Value::Guard { .. }))
+        {
+            for a in &m.args {
+                if let Some(key) = self.binding_key_of_root(a) {
+                    self.settings.retain(|s| s.group != key);
+                }
+            }
+        }
         for (key, span) in self.pool_uses(m) {
             self.facts.acquires.push(AcquireFact { key, span });
         }
@@ -2173,9 +2241,7 @@ impl BodyCx<'_> {
             if api.builder_finish.contains(&method) {
                 let from_entry =
                     root_call.as_ref().is_some_and(|p| path_ends_with_any(p, &api.builder_entries) && ours(p));
-                let from_builder = root_type
-                    .as_ref()
-                    .is_some_and(|t| t.last().is_some_and(|l| api.builder_types.contains(l)) && ours(t));
+                let from_builder = root_type.as_ref().is_some_and(|t| self.builder_crate(t) == Some(i));
                 if from_entry || from_builder {
                     let head = root_call
                         .as_ref()
@@ -2246,6 +2312,7 @@ impl BodyCx<'_> {
                 syn::Expr::Field(f) => e = strip_parens(&f.base),
                 syn::Expr::MethodCall(m) => e = strip_parens(&m.receiver),
                 syn::Expr::Unary(u) => e = strip_parens(&u.expr),
+                syn::Expr::Reference(r) => e = strip_parens(&r.expr),
                 syn::Expr::Try(t) => e = strip_parens(&t.expr),
                 syn::Expr::Await(a) => e = strip_parens(&a.base),
                 _ => break,
@@ -2253,9 +2320,10 @@ impl BodyCx<'_> {
         }
         let syn::Expr::Path(p) = e else { return None };
         let name = p.path.get_ident()?.to_string();
-        self.scopes.iter().enumerate().rev().find_map(|(si, scope)| {
+        let key = self.scopes.iter().enumerate().rev().find_map(|(si, scope)| {
             scope.bindings.iter().rposition(|b| b.name == name).map(|bi| GroupKey::Binding(si, bi))
-        })
+        })?;
+        Some(self.group_aliases.iter().rev().find(|(from, _)| *from == key).map_or(key, |(_, to)| *to))
     }
 
     /// The configuration a builder chain belongs to: its root binding, or its root call.
@@ -2325,7 +2393,7 @@ impl BodyCx<'_> {
         }
         let Some(krate) = self.builder_crate_of_chain(&m.receiver) else { return };
         let Some(&(_, role)) = candidates.iter().find(|(k, _)| *k == krate) else { return };
-        let (group, _) = self.group_of_chain(&m.receiver);
+        let group = self.chain_group(&m.receiver);
         self.push_setting(krate, role, &method, arg, group);
     }
 
@@ -2343,11 +2411,20 @@ impl BodyCx<'_> {
             });
         }
         match self.classify(root) {
-            Value::Opaque(TypeRef::Path { segments, .. }) => catalog
-                .crates_for_path(&segments)
-                .find(|&k| segments.last().is_some_and(|l| catalog.crates[k].builder_types.contains(l))),
+            Value::Opaque(TypeRef::Path { segments, .. }) => self.builder_crate(&segments),
             _ => None,
         }
+    }
+
+    /// The catalogued crate whose builder a type is: one of its builder types, or what one of
+    /// its builder entries returns (`bb8::Pool::builder`).
+    fn builder_crate(&self, segments: &[String]) -> Option<usize> {
+        let catalog = self.file.catalog;
+        catalog.crates_for_path(segments).find(|&k| {
+            let api = &catalog.crates[k];
+            segments.last().is_some_and(|l| api.builder_types.contains(l))
+                || path_ends_with_any(segments, &api.builder_entries)
+        })
     }
 
     /// `PoolConfig { max_size: 32, timeouts: Timeouts { wait: None, .. }, .. }`.
@@ -2431,10 +2508,16 @@ impl BodyCx<'_> {
         }
     }
 
-    /// A config value moved into the configuration being built (`cfg.pool = Some(pool_cfg)`,
-    /// `Config { pool: Some(pool_cfg), .. }`): its settings configure that one too.
-    fn adopt_settings(&mut self, e: &syn::Expr) {
-        let Some(target) = self.group_override else { return };
+    /// A config value stored into another configuration (`cfg.pool = Some(pool_cfg)`,
+    /// `Config { pool: Some(pool_cfg), .. }`, `let c = pool_cfg;`): its settings configure
+    /// that one too.
+    fn adopt_settings(&mut self, value: &syn::Expr, target: GroupKey) {
+        let mut e = strip_parens(value);
+        if let syn::Expr::Call(c) = e {
+            if c.args.len() == 1 && self.call_path(c).is_some_and(|p| p.len() == 1 && p[0] == "Some") {
+                e = strip_parens(&c.args[0]);
+            }
+        }
         let syn::Expr::Path(p) = e else { return };
         if p.path.get_ident().is_none() {
             return;
@@ -2449,10 +2532,21 @@ impl BodyCx<'_> {
         self.settings.extend(adopted);
     }
 
+    /// The configuration a setter or build on a chain belongs to: the chain's root binding, or
+    /// the binding the chain's value is being bound to, or the chain's root call.
+    fn chain_group(&self, receiver: &syn::Expr) -> GroupKey {
+        match (self.binding_key_of_root(receiver), self.group_override) {
+            (Some(key), _) => key,
+            (None, Some(key)) => key,
+            (None, None) => self.group_of_chain(receiver).0,
+        }
+    }
+
     /// The terminal call of a builder chain that yields a pool.
     fn record_build(&mut self, m: &syn::ExprMethodCall) {
         let Some(krate) = self.builder_crate_of_chain(&m.receiver) else { return };
-        let (group, local) = self.group_of_chain(&m.receiver);
+        let (_, local) = self.group_of_chain(&m.receiver);
+        let group = self.chain_group(&m.receiver);
         self.builds.push(PoolBuild { span: self.file.method_span(m), krate, group, local });
     }
 }

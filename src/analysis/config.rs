@@ -50,6 +50,12 @@ pub fn settings(leaves: &[Leaf], format: Format, keys: &ConfigKeys, file: FileId
         .filter(|(l, _)| matches!(&l.value, LeafValue::Str(s) if keys.url_schemes.iter().any(|u| s.trim_start().starts_with(u.as_str()))))
         .map(|(_, p)| p[..p.len().saturating_sub(1)].to_vec())
         .collect();
+    let url_keys: Vec<(&[String], &str)> = leaves
+        .iter()
+        .zip(&paths)
+        .filter(|(l, _)| matches!(&l.value, LeafValue::Str(s) if keys.url_schemes.iter().any(|u| s.trim_start().starts_with(u.as_str()))))
+        .filter_map(|(_, p)| p.split_last().map(|(last, parent)| (parent, last.as_str())))
+        .collect();
     let mut out = Vec::new();
     for (leaf, path) in leaves.iter().zip(&paths) {
         let Some(found) = read_key(path, keys) else { continue };
@@ -63,8 +69,15 @@ pub fn settings(leaves: &[Leaf], format: Format, keys: &ConfigKeys, file: FileId
         if words.iter().any(|w| keys.not_context.iter().any(|n| n == w)) {
             continue;
         }
-        let in_context =
-            words.iter().any(|w| keys.context.iter().any(|c| c == w)) || url_sections.contains(found.parent);
+        // a database URL beside the key makes its section a database's; for `PREFIX_KEY` names
+        // the URL must share the prefix (`ARCHIVE_URL` for `ARCHIVE_MAX_SIZE`)
+        let url_beside = match &found.prefix {
+            None => url_sections.contains(found.parent),
+            Some(prefix) => {
+                url_keys.iter().any(|(parent, key)| *parent == found.parent && key.starts_with(&format!("{prefix}_")))
+            }
+        };
+        let in_context = words.iter().any(|w| keys.context.iter().any(|c| c == w)) || url_beside;
         if !in_context {
             continue;
         }

@@ -68,7 +68,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build()?;
     pool.install(|| {
         // pass 1: read, parse, extract facts
-        let parsed: Vec<FirstPass> = found
+        let mut parsed: Vec<FirstPass> = found
             .par_iter()
             .zip(owners.par_iter())
             .enumerate()
@@ -82,6 +82,9 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
                 first
             })
             .collect();
+
+        // constants used by parsed files but defined in files the prefilter skipped
+        load_wanted_consts(&mut parsed, &found, &owners, opts.max_file_size, &prefilter, catalog);
 
         // the crate indexes
         let mut groups: HashMap<Option<usize>, Vec<&FileFacts>> = HashMap::new();
@@ -279,6 +282,61 @@ fn second_pass(
         analysis::analyze_file(&file, &cx, rules)
     });
     outcome.unwrap_or_else(|message| (vec![parse_error(id, 0, &message)], FileFnFacts::default()))
+}
+
+/// Parses the files a crate skipped that define constants its parsed files use
+/// (`.max_connections(POOL_MAX)` with `POOL_MAX` in a file that names no pool).
+fn load_wanted_consts(
+    parsed: &mut [FirstPass],
+    found: &[discover::Discovered],
+    owners: &[Option<usize>],
+    max_size: u64,
+    prefilter: &Prefilter,
+    catalog: &Catalog,
+) {
+    let mut by_crate: HashMap<Option<usize>, (Vec<&str>, Vec<&str>)> = HashMap::new();
+    for (p, owner) in parsed.iter().zip(owners) {
+        if let Some(f) = &p.facts {
+            let (wanted, defined) = by_crate.entry(*owner).or_default();
+            wanted.extend(f.const_refs.iter().map(String::as_str));
+            defined.extend(f.consts.iter().map(|(n, _)| n.as_str()));
+        }
+    }
+    let mut needles: HashMap<Option<usize>, Vec<String>> = HashMap::new();
+    for (owner, (wanted, defined)) in by_crate {
+        let missing: Vec<String> = wanted
+            .into_iter()
+            .filter(|w| !defined.contains(w))
+            .flat_map(|w| [format!("const {w}:"), format!("static {w}:"), format!("static mut {w}:")])
+            .collect();
+        if !missing.is_empty() {
+            needles.insert(owner, missing);
+        }
+    }
+    if needles.is_empty() {
+        return;
+    }
+    let matchers: HashMap<Option<usize>, AhoCorasick> = needles
+        .into_iter()
+        .filter_map(|(owner, n)| {
+            AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(n).ok().map(|m| (owner, m))
+        })
+        .collect();
+    let skipped: Vec<usize> = (0..parsed.len())
+        .filter(|&i| parsed[i].source.is_none() && parsed[i].problem.is_none() && found[i].config.is_none())
+        .filter(|&i| matchers.contains_key(&owners[i]))
+        .collect();
+    let loaded: Vec<(usize, FirstPass)> = skipped
+        .into_par_iter()
+        .filter_map(|i| {
+            let text = std::fs::read_to_string(&found[i].path).ok()?;
+            let wanted = matchers[&owners[i]].is_match(&text);
+            wanted.then(|| (i, first_pass(&found[i], max_size, true, prefilter, catalog)))
+        })
+        .collect();
+    for (i, p) in loaded {
+        parsed[i] = p;
+    }
 }
 
 /// Runs the rules over the pool settings of a configuration file.

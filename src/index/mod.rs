@@ -77,6 +77,9 @@ pub struct FileFacts {
     pub statics: Vec<(String, TypeRef)>,
     /// `static` and `const` items with their initialisers.
     pub consts: Vec<(String, consts::ConstExpr)>,
+    /// Names of constants the file uses (`SCREAMING_CASE` paths), so files that define them
+    /// can be indexed on demand.
+    pub const_refs: Vec<String>,
     /// Catalogue crates this file imports from.
     pub crate_refs: Vec<usize>,
 }
@@ -96,6 +99,8 @@ impl FileFacts {
         let mut facts = FileFacts { uses, crate_refs, ..FileFacts::default() };
         let mut v = Extractor { facts: &mut facts, self_ty: None, module };
         syn::visit::Visit::visit_file(&mut v, file);
+        facts.const_refs.sort_unstable();
+        facts.const_refs.dedup();
         facts
     }
 }
@@ -139,6 +144,17 @@ impl Extractor<'_> {
 }
 
 impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if let Some(last) = p.path.segments.last() {
+            let name = last.ident.to_string();
+            let screaming = name.len() > 1
+                && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                && name.chars().any(|c| c.is_ascii_uppercase());
+            if screaming {
+                self.facts.const_refs.push(name);
+            }
+        }
+    }
     fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
         self.module.push(i.ident.to_string());
         syn::visit::visit_item_mod(self, i);
