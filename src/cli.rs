@@ -92,6 +92,10 @@ struct CheckArgs {
     /// Report only findings on lines changed since this git revision (code review).
     #[arg(long, value_name = "BASE")]
     diff: Option<String>,
+    /// Apply the safe rewrites (`mem::forget(conn)` → `drop(conn)`, `drop(conn);` after a
+    /// connection's last use before an unrelated wait) to the files, then report the rest.
+    #[arg(long)]
+    fix: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -248,6 +252,10 @@ fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
     }
     if let Some(path) = &args.baseline {
         report.suppressed += review::apply_baseline(&mut report, path)?;
+    }
+    if args.fix {
+        let (fixed, files) = review::apply_fixes(&mut report)?;
+        eprintln!("poolcheck: fixed {fixed} finding(s) in {files} file(s)");
     }
     emit(&report, &args)?;
     let failing = report.count(Severity::Error) > 0

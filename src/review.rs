@@ -112,6 +112,52 @@ pub fn keep_changed(report: &mut Report, base: &str) -> Result<usize> {
     Ok(before - report.diagnostics.len())
 }
 
+/// Applies the fixes of the report's findings to the files, and drops those findings; returns
+/// (findings fixed, files written). Overlapping edits in one file are skipped.
+pub fn apply_fixes(report: &mut Report) -> Result<(usize, usize)> {
+    let mut by_file: HashMap<usize, Vec<(usize, usize, String)>> = HashMap::new();
+    let mut fixed = vec![false; report.diagnostics.len()];
+    for (i, d) in report.diagnostics.iter().enumerate() {
+        let Some(fix) = &d.fix else { continue };
+        let edits = by_file.entry(d.span.file).or_default();
+        // the same rewrite wanted by two findings (two waits after one last use) is made once
+        let already = fix
+            .edits
+            .iter()
+            .all(|e| edits.iter().any(|(s, t, r)| (*s, *t, r) == (e.span.start, e.span.end, &e.replacement)));
+        if already {
+            fixed[i] = true;
+            continue;
+        }
+        let clashes = fix.edits.iter().any(|e| {
+            edits.iter().any(|(s, t, _)| e.span.start < *t.max(&(s + 1)) && *s < e.span.end.max(e.span.start + 1))
+        });
+        if clashes || fix.edits.iter().any(|e| e.span.file != d.span.file) {
+            continue;
+        }
+        edits.extend(fix.edits.iter().map(|e| (e.span.start, e.span.end, e.replacement.clone())));
+        fixed[i] = true;
+    }
+    let mut files = 0;
+    for (file, mut edits) in by_file {
+        if edits.is_empty() {
+            continue;
+        }
+        let source = report.sources.get(file);
+        let mut text = source.text.clone();
+        edits.sort_by(|a, b| b.0.cmp(&a.0));
+        for (start, end, replacement) in edits {
+            text.replace_range(start..end, &replacement);
+        }
+        std::fs::write(&source.path, text).with_context(|| format!("cannot write {}", source.path.display()))?;
+        files += 1;
+    }
+    let n = fixed.iter().filter(|f| **f).count();
+    let mut it = fixed.into_iter();
+    report.diagnostics.retain(|_| !it.next().unwrap_or(false));
+    Ok((n, files))
+}
+
 /// New-side line ranges of a `--unified=0` diff, by absolute path.
 fn changed_lines(diff: &str, top: &Path) -> HashMap<PathBuf, Vec<(usize, usize)>> {
     let mut out: HashMap<PathBuf, Vec<(usize, usize)>> = HashMap::new();

@@ -175,3 +175,29 @@ fn diff_reports_only_findings_on_changed_lines() {
     let (code, _, err) = poolcheck(dir.path(), &["check", "src", "--diff", "no-such-rev"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn fix_applies_the_safe_rewrites_and_reports_the_rest() {
+    let code_text = "use deadpool_postgres::Pool;\n\npub async fn charge(pool: &Pool, http: &reqwest::Client) -> Result<(), Error> {\n    let client = pool.get().await?;\n    let row = client.query_one(\"SELECT 1\", &[]).await?;\n    http.post(\"https://payments\").send().await?;\n    Ok(())\n}\n\npub fn pin(conn: sqlx::pool::PoolConnection<sqlx::Postgres>) {\n    std::mem::forget(conn);\n}\n\npub fn leak(conn: sqlx::pool::PoolConnection<sqlx::Postgres>) -> sqlx::PgConnection {\n    conn.leak()\n}\n";
+    let dir = project(&[("src/billing.rs", code_text)]);
+    let (_, json, _) = poolcheck(dir.path(), &["check", "src", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let fixes: Vec<&serde_json::Value> =
+        doc["diagnostics"].as_array().unwrap().iter().filter_map(|d| d.get("fix")).collect();
+    assert_eq!(fixes.len(), 2, "{json}");
+    let before = std::fs::read_to_string(dir.path().join("src/billing.rs")).unwrap();
+    assert_eq!(before, code_text, "nothing is written without --fix");
+    let (code, out, err) = poolcheck(dir.path(), &["check", "src", "--fix", "--format", "short"]);
+    assert!(err.contains("fixed 2 finding(s) in 1 file(s)"), "{err}");
+    assert_eq!(code, 1, "the leak() has no safe rewrite and remains:\n{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let after = std::fs::read_to_string(dir.path().join("src/billing.rs")).unwrap();
+    assert!(
+        after.contains("    let row = client.query_one(\"SELECT 1\", &[]).await?;\n    drop(client);\n    http.post"),
+        "{after}"
+    );
+    assert!(after.contains("    drop(conn);\n}\n\npub fn leak"), "{after}");
+    // the rewritten file is clean of what was fixed
+    let (_, out, _) = poolcheck(dir.path(), &["check", "src", "--format", "short"]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+}

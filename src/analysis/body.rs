@@ -62,6 +62,10 @@ pub struct Tracked {
     pub frame: usize,
     /// Its last mention so far.
     pub last_use: Option<Span>,
+    /// The scope (block) it is bound in.
+    pub scope: usize,
+    /// The statement of that block holding its last mention so far.
+    pub last_use_stmt: Option<Span>,
 }
 
 /// Something the task waits on.
@@ -137,6 +141,8 @@ pub struct BodyCx<'a> {
     group_override: Option<GroupKey>,
     /// Bindings holding a configuration made here from scratch.
     local_groups: Vec<GroupKey>,
+    /// Statements being walked, outermost first, with the scope each belongs to.
+    stmts: Vec<(usize, Span)>,
     /// Bindings that are another binding's configuration under a new name
     /// (`let b = b.max_size(4);`): new key → the configuration's key.
     group_aliases: Vec<(GroupKey, GroupKey)>,
@@ -195,6 +201,7 @@ impl<'a> ItemWalker<'a, '_> {
             group_override: None,
             local_groups: Vec::new(),
             group_aliases: Vec::new(),
+            stmts: Vec::new(),
         }
     }
 
@@ -512,6 +519,14 @@ impl Walker<'_, '_> {
     }
 
     fn stmt(&mut self, s: &syn::Stmt, tail: bool) -> bool {
+        let scope = self.body.scopes.len() - 1;
+        self.body.stmts.push((scope, self.body.file.span(s)));
+        let diverges = self.stmt_inner(s, tail);
+        self.body.stmts.pop();
+        diverges
+    }
+
+    fn stmt_inner(&mut self, s: &syn::Stmt, tail: bool) -> bool {
         match s {
             syn::Stmt::Local(l) => {
                 let mut value = Value::Unknown;
@@ -1213,6 +1228,11 @@ impl<'a> BodyCx<'a> {
         self.scopes.iter().rev().flat_map(|s| s.bindings.iter().rev()).find(|b| b.name == name)
     }
 
+    /// The statement of block `scope` being walked now, if any.
+    pub fn statement_in_scope(&self, scope: usize) -> Option<Span> {
+        self.stmts.iter().rev().find(|(s, _)| *s == scope).map(|(_, span)| *span)
+    }
+
     /// Whether guard `id` is live at this point.
     pub fn is_alive(&self, id: usize) -> bool {
         self.alive.get(id).copied().unwrap_or(false)
@@ -1288,6 +1308,8 @@ impl<'a> BodyCx<'a> {
     fn retrack_in_frame(&mut self, id: usize) {
         let mut t = self.tracked[id].clone();
         t.frame = self.frames.len() - 1;
+        t.scope = self.scopes.len() - 1;
+        t.last_use_stmt = None;
         let name = t.name.clone();
         let value = self.lookup(&name).map(|b| b.value.clone()).unwrap_or(Value::Unknown);
         self.tracked.push(t);
@@ -1309,6 +1331,10 @@ impl<'a> BodyCx<'a> {
         let ids: Vec<usize> = b.owns.into_iter().chain(b.families.iter().copied()).collect();
         for id in ids {
             self.tracked[id].last_use = Some(span);
+            let scope = self.tracked[id].scope;
+            if let Some(&(_, stmt)) = self.stmts.iter().rev().find(|(s, _)| *s == scope) {
+                self.tracked[id].last_use_stmt = Some(stmt);
+            }
         }
     }
 
@@ -1468,6 +1494,8 @@ impl<'a> BodyCx<'a> {
             from_begin,
             frame: self.frames.len() - 1,
             last_use: None,
+            scope: self.scopes.len() - 1,
+            last_use_stmt: None,
         });
         self.alive.push(true);
         Some(self.tracked.len() - 1)

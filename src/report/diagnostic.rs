@@ -47,17 +47,43 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// What to do about it.
     pub help: Option<String>,
+    /// A machine-applicable rewrite, where one is safe.
+    pub fix: Option<Fix>,
+}
+
+/// A safe rewrite that resolves a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What it does.
+    pub description: String,
+    /// Replacements; an empty span inserts.
+    pub edits: Vec<Edit>,
+}
+
+/// Replace the text of `span` with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// What to replace.
+    pub span: Span,
+    /// With what.
+    pub replacement: String,
 }
 
 impl Diagnostic {
     /// A diagnostic with no labels or help, at the rule's default severity.
     pub fn new(rule: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { rule, severity, message: message.into(), span, labels: Vec::new(), help: None }
+        Diagnostic { rule, severity, message: message.into(), span, labels: Vec::new(), help: None, fix: None }
     }
 
     /// Adds a secondary label.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.labels.push(Label { span, message: message.into() });
+        self
+    }
+
+    /// Sets the fix.
+    pub fn with_fix(mut self, description: impl Into<String>, edits: Vec<Edit>) -> Self {
+        self.fix = Some(Fix { description: description.into(), edits });
         self
     }
 

@@ -24,6 +24,24 @@ struct JsonDiagnostic<'a> {
     labels: Vec<JsonLabel<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    description: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    replacement: &'a str,
 }
 
 #[derive(Serialize)]
@@ -75,6 +93,24 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     })
                     .collect(),
                 help: d.help.as_deref(),
+                fix: d.fix.as_ref().map(|f| JsonFix {
+                    description: &f.description,
+                    edits: f
+                        .edits
+                        .iter()
+                        .map(|e| {
+                            let p = report.position(e.span);
+                            JsonEdit {
+                                file: report.file_name(e.span),
+                                line: p.line,
+                                column: p.column,
+                                end_line: p.end_line,
+                                end_column: p.end_column,
+                                replacement: &e.replacement,
+                            }
+                        })
+                        .collect(),
+                }),
             }
         })
         .collect();

@@ -8,7 +8,7 @@ mod human;
 mod json;
 mod sarif;
 
-pub use diagnostic::{Diagnostic, Label, Severity};
+pub use diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
 
 use crate::source::{SourceMap, Span};
 use std::io::{self, Write};

@@ -97,10 +97,39 @@ fn result(report: &Report, d: &Diagnostic, index: Option<usize>, fingerprint: St
         .message(sarif::Message::builder().text(text).build())
         .locations(vec![location(report, d.span, None)])
         .partial_fingerprints(fingerprints);
-    match (index, related.is_empty()) {
+    let mut result = match (index, related.is_empty()) {
         (Some(i), false) => base.rule_index(i as i64).related_locations(related).build(),
         (Some(i), true) => base.rule_index(i as i64).build(),
         (None, false) => base.related_locations(related).build(),
         (None, true) => base.build(),
+    };
+    if let Some(fix) = &d.fix {
+        let changes = fix
+            .edits
+            .iter()
+            .map(|e| {
+                let p = report.position(e.span);
+                let region = sarif::Region::builder()
+                    .start_line(p.line as i64)
+                    .start_column(p.column as i64)
+                    .end_line(p.end_line as i64)
+                    .end_column(p.end_column as i64)
+                    .build();
+                let replacement = sarif::Replacement::builder()
+                    .deleted_region(region)
+                    .inserted_content(sarif::ArtifactContent::builder().text(e.replacement.clone()).build())
+                    .build();
+                sarif::ArtifactChange::builder()
+                    .artifact_location(sarif::ArtifactLocation::builder().uri(report.file_name(e.span)).build())
+                    .replacements(vec![replacement])
+                    .build()
+            })
+            .collect::<Vec<_>>();
+        let fix = sarif::Fix::builder()
+            .description(sarif::Message::builder().text(fix.description.clone()).build())
+            .artifact_changes(changes)
+            .build();
+        result.fixes = Some(vec![fix]);
     }
+    result
 }

@@ -4,7 +4,7 @@ use super::{declare_rule, Rule, RuleInfo};
 use crate::analysis::body::BodyCx;
 use crate::analysis::value::Evidence;
 use crate::catalog::{EscapeEffect, EscapeStyle, GuardKind};
-use crate::report::Diagnostic;
+use crate::report::{Diagnostic, Edit};
 
 declare_rule! {
     /// ### What it flags
@@ -109,7 +109,12 @@ fn check_hazard_call(cx: &BodyCx<'_>, call: &syn::ExprCall, out: &mut Vec<Diagno
             "hold the guard itself and let it drop when the work is done".into(),
         ),
     };
-    out.push(diagnostic(cx, call, message, help, &guard, evidence));
+    let mut d = diagnostic(cx, call, message, help, &guard, evidence);
+    if matches!(hazard, Hazard::Forget) {
+        let edit = Edit { span: cx.file.span(&*call.func), replacement: "drop".into() };
+        d = d.with_fix(format!("replace `{shown_call}` with `drop`"), vec![edit]);
+    }
+    out.push(d);
 }
 
 fn check_escape_method(cx: &BodyCx<'_>, m: &syn::ExprMethodCall, out: &mut Vec<Diagnostic>) {

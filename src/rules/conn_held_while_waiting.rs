@@ -1,9 +1,12 @@
 //! `conn-held-while-waiting`: a guard kept across a wait that does not use it.
 
 use super::{declare_rule, Rule, RuleInfo};
-use crate::analysis::body::{BodyCx, Wait};
+use crate::analysis::body::{BodyCx, Tracked, Wait};
 use crate::analysis::value::Value;
+use crate::catalog::GuardKind;
 use crate::report::Diagnostic;
+use crate::report::Edit;
+use crate::source::Span;
 use syn::visit::Visit;
 
 declare_rule! {
@@ -92,8 +95,33 @@ impl Rule for ConnHeldWhileWaiting {
             }
             None => "take the connection after this wait, or release it before waiting".to_string(),
         };
-        out.push(d.with_help(help));
+        let mut d = d.with_help(help);
+        if let Some(edit) = drop_after_last_use(cx, first, wait.span) {
+            d = d.with_fix(format!("drop `{}` after its last use", first.name), vec![edit]);
+        }
+        out.push(d);
     }
+}
+
+/// Inserting `drop(conn);` after the statement of the guard's own block that last uses it,
+/// when the wait is in a later statement of that block. Only for pooled connections: dropping
+/// a transaction early would roll it back.
+fn drop_after_last_use(cx: &BodyCx<'_>, guard: &Tracked, wait: Span) -> Option<Edit> {
+    if guard.kind != GuardKind::Connection {
+        return None;
+    }
+    let last = guard.last_use_stmt?;
+    let wait_stmt = cx.statement_in_scope(guard.scope)?;
+    if last.end > wait_stmt.start || last == wait_stmt || wait_stmt.start > wait.start {
+        return None;
+    }
+    let source = cx.file.source;
+    let line_start = source.line_starts()[source.line_index(wait_stmt.start)];
+    let indent: String = source.text[line_start..wait_stmt.start].chars().take_while(|c| c.is_whitespace()).collect();
+    Some(Edit {
+        span: Span { file: last.file, start: last.end, end: last.end },
+        replacement: format!("\n{indent}drop({});", guard.name),
+    })
 }
 
 /// Pools a wait takes connections from: explicit acquisitions and pools passed as arguments
