@@ -145,7 +145,7 @@ pub fn apply_fixes(report: &mut Report) -> Result<(usize, usize)> {
         }
         let source = report.sources.get(file);
         let mut text = source.text.clone();
-        edits.sort_by(|a, b| b.0.cmp(&a.0));
+        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
         for (start, end, replacement) in edits {
             text.replace_range(start..end, &replacement);
         }
