@@ -312,5 +312,12 @@ fn workspace_roots() -> Result<Vec<PathBuf>> {
     roots.sort();
     roots.dedup();
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    Ok(roots.into_iter().map(|r| r.strip_prefix(&cwd).map(|p| p.to_path_buf()).unwrap_or(r)).collect())
+    Ok(roots
+        .into_iter()
+        .map(|r| match r.strip_prefix(&cwd) {
+            Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => r,
+        })
+        .collect())
 }

@@ -176,6 +176,27 @@ fn rules_and_explain_document_every_rule() {
 }
 
 #[test]
+fn cargo_poolcheck_scans_a_single_package_in_the_current_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nsqlx = \"0.8\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::copy(format!("{SAMPLE}/sessions.rs"), dir.path().join("src/lib.rs")).unwrap();
+    let out = Command::cargo_bin("cargo-poolcheck")
+        .unwrap()
+        .args(["poolcheck", "--format", "short"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("src/lib.rs:6:5: error[conn-forgotten]"), "{stdout}");
+}
+
+#[test]
 fn cargo_poolcheck_scans_the_workspace_members() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(Path::new("testdata/workspace"), dir.path());
