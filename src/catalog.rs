@@ -606,6 +606,8 @@ pub struct Catalog {
     pub config_keys: ConfigKeys,
     guard_by_name: HashMap<String, Vec<(usize, GuardKind)>>,
     pool_by_name: HashMap<String, Vec<usize>>,
+    /// Each crate's path prefixes, split, by first segment.
+    prefixes: HashMap<String, Vec<(usize, Vec<String>)>>,
 }
 
 /// A catalogue file that failed to load.
@@ -654,23 +656,26 @@ impl Catalog {
                 pool_by_name.entry(p.clone()).or_default().push(i);
             }
         }
-        Catalog { crates, std, frameworks, config_keys, guard_by_name, pool_by_name }
+        let mut prefixes: HashMap<String, Vec<(usize, Vec<String>)>> = HashMap::new();
+        for (i, c) in crates.iter().enumerate() {
+            for p in &c.paths {
+                let split: Vec<String> = p.split("::").map(str::to_owned).collect();
+                prefixes.entry(split[0].clone()).or_default().push((i, split));
+            }
+        }
+        Catalog { crates, std, frameworks, config_keys, guard_by_name, pool_by_name, prefixes }
     }
 
     /// Crates owning `path` (segments): those whose `paths` hold its longest matching prefix, so
     /// `deadpool_redis::redis::Client` belongs to redis, not to deadpool.
     pub fn crates_for_path(&self, segments: &[String]) -> impl Iterator<Item = usize> + '_ {
-        let best = |c: &CrateApi| {
-            c.paths.iter().filter(|p| path_starts_with(segments, p)).map(|p| p.split("::").count()).max()
-        };
-        let longest = self.crates.iter().filter_map(best).max();
-        let owners: Vec<usize> = self
-            .crates
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| longest.is_some() && best(c) == longest)
-            .map(|(i, _)| i)
-            .collect();
+        let candidates = segments.first().and_then(|first| self.prefixes.get(first)).map_or(&[][..], Vec::as_slice);
+        let matching = candidates.iter().filter(move |(_, prefix)| {
+            prefix.len() <= segments.len() && prefix.iter().zip(segments).all(|(a, b)| a == b)
+        });
+        let longest = matching.clone().map(|(_, p)| p.len()).max().unwrap_or(0);
+        let mut owners: Vec<usize> = matching.filter(|(_, p)| p.len() == longest).map(|(k, _)| *k).collect();
+        owners.dedup();
         owners.into_iter()
     }
 

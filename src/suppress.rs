@@ -26,20 +26,21 @@ pub fn parse(file: FileId, source: &SourceFile) -> Vec<Suppression> {
     if memchr::memmem::find(text.as_bytes(), b"poolcheck:").is_none() {
         return Vec::new();
     }
+    // Rust comments start with `//`; TOML, YAML and `.env` comments with `#`
+    let marker = if source.path.extension().is_some_and(|e| e == "rs") { "//" } else { "#" };
     let mut out = Vec::new();
     let mut leading = true;
     for (index, start) in source.line_starts().iter().enumerate() {
         let Some(range) = source.line_range(index) else { continue };
         let line = &text[range.clone()];
         let trimmed = line.trim_start();
-        let comment_at = ["//", "#"].iter().filter_map(|m| line.find(m)).min();
-        let is_comment_line = trimmed.starts_with("//") || trimmed.starts_with('#') || trimmed.is_empty();
-        if let Some(at) = comment_at {
-            if let Some(found) = line[at..].find("poolcheck:") {
-                let directive = &line[at + found + "poolcheck:".len()..];
+        let is_comment_line = trimmed.starts_with(marker) || trimmed.is_empty();
+        if let Some(at) = comment_start(line, marker) {
+            let body = line[at + marker.len()..].trim_start();
+            if let Some(directive) = body.strip_prefix("poolcheck:") {
                 if let Some(s) = directive_of(directive.trim_start()) {
                     let span = Span { file, start: start + at, end: range.end };
-                    let lines = match (s.0, trimmed.starts_with("//") || trimmed.starts_with('#')) {
+                    let lines = match (s.0, trimmed.starts_with(marker)) {
                         (true, _) if leading => None,
                         // a file-level suppression past the leading comments does nothing
                         (true, _) => Some((usize::MAX, usize::MAX)),
@@ -55,6 +56,27 @@ pub fn parse(file: FileId, source: &SourceFile) -> Vec<Suppression> {
         }
     }
     out
+}
+
+/// Where a line's comment starts: the first `marker` outside a string literal, unless it opens
+/// a doc comment (`///`, `//!`), which documents rather than directs.
+fn comment_start(line: &str, marker: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            _ if !in_string && line[i..].starts_with(marker) => {
+                let doc = marker == "//" && matches!(bytes.get(i + 2), Some(b'/' | b'!'));
+                return (!doc).then_some(i);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// `allow(a, b) reason` or `allow-file(a) reason`: (file-level, rules, reason).
@@ -130,6 +152,12 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doc_comments_and_strings_are_not_suppressions() {
+        let s = parse_text("/// // poolcheck: allow(conn-forgotten) example in docs\nlet x = \"// poolcheck: allow(conn-forgotten) text\";\n// see poolcheck: allow(x) prose\n");
+        assert!(s.is_empty(), "{s:?}");
+    }
 
     fn parse_text(text: &str) -> Vec<Suppression> {
         parse(0, &SourceFile::new("a.rs".into(), "a.rs".into(), text.into()))

@@ -27,3 +27,14 @@ fn readme_rule_table_is_current() {
         assert!(readme == fresh, "README's rule table is stale: run `UPDATE_README=1 cargo test --test docs`");
     }
 }
+
+/// poolcheck lints itself: its own source has no finding.
+#[test]
+fn poolcheck_reports_nothing_on_its_own_source() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_poolcheck"))
+        .args(["check", "src", "--format", "short", "--deny", "warnings"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.is_empty(), "poolcheck on its own source:\n{stdout}");
+}
