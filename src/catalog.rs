@@ -716,8 +716,24 @@ impl Catalog {
 
 /// True when `path` ends with the `::`-separated segments of `suffix`.
 pub fn path_ends_with(path: &[String], suffix: &str) -> bool {
-    let want: Vec<&str> = suffix.split("::").collect();
-    path.len() >= want.len() && path[path.len() - want.len()..].iter().zip(&want).all(|(a, b)| a == b)
+    // split by hand: `str::split("::")` sets up a substring searcher on every call, and this
+    // runs for every catalogue entry on every call expression
+    let mut segments = path.iter().rev();
+    let mut rest = suffix.as_bytes();
+    loop {
+        let cut = rest.windows(2).rposition(|w| w == b"::");
+        let part = match cut {
+            Some(i) => &rest[i + 2..],
+            None => rest,
+        };
+        if !segments.next().is_some_and(|s| s.as_bytes() == part) {
+            return false;
+        }
+        match cut {
+            Some(i) => rest = &rest[..i],
+            None => return true,
+        }
+    }
 }
 
 /// True when `path` ends with any of `suffixes`.
@@ -727,14 +743,22 @@ pub fn path_ends_with_any(path: &[String], suffixes: &[String]) -> bool {
 
 /// True when `segments` begins with the `::`-separated `prefix`.
 pub fn path_starts_with(segments: &[String], prefix: &str) -> bool {
-    let mut n = 0;
-    for part in prefix.split("::") {
-        match segments.get(n) {
-            Some(s) if s == part => n += 1,
-            _ => return false,
+    let mut segments = segments.iter();
+    let mut rest = prefix.as_bytes();
+    loop {
+        let cut = rest.windows(2).position(|w| w == b"::");
+        let part = match cut {
+            Some(i) => &rest[..i],
+            None => rest,
+        };
+        if !segments.next().is_some_and(|s| s.as_bytes() == part) {
+            return false;
+        }
+        match cut {
+            Some(i) => rest = &rest[i + 2..],
+            None => return true,
         }
     }
-    true
 }
 
 #[cfg(test)]

@@ -59,7 +59,9 @@ const WORKER_STACK: usize = 64 << 20;
 pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
     let config = &opts.config;
     let catalog = &config.catalog;
+    let mut timings = Timings::new();
     let (found, problems) = discover::discover(&opts.paths, opts.include_tests, config.exclusion())?;
+    timings.lap("discover");
     let mut packages = packages::Packages::default();
     let owners: Vec<Option<usize>> = found.iter().map(|f| packages.package_of(&f.path)).collect();
     packages.resolve_pool_use(catalog);
@@ -83,6 +85,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
             })
             .collect();
 
+        timings.lap("read and parse");
         // constants used by parsed files but defined in files the prefilter skipped
         load_wanted_consts(&mut parsed, &found, &owners, opts.max_file_size, &prefilter, catalog);
 
@@ -97,6 +100,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
             groups.into_par_iter().map(|(k, files)| (k, CrateIndex::build(files))).collect();
         let empty = CrateIndex::default();
 
+        timings.lap("index");
         // pass 2: analyse
         let analysed: Vec<(Vec<Diagnostic>, FileFnFacts)> = parsed
             .par_iter()
@@ -116,6 +120,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
             .collect();
 
         // crate-level analyses over each crate's function summaries
+        timings.lap("analysis");
         // facts of every file of a crate, merged
         let mut crates: HashMap<Option<usize>, FileFnFacts> = HashMap::new();
         let mut diagnostics: Vec<Vec<Diagnostic>> = Vec::with_capacity(analysed.len());
@@ -140,6 +145,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
             .collect();
         diagnostics.extend(crate_diagnostics);
 
+        timings.lap("crate summaries");
         let mut sources = SourceMap::default();
         let mut files_scanned = 0;
         for (file, p) in found.into_iter().zip(parsed) {
@@ -174,7 +180,9 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
             None => false,
         });
         let mut report = Report { sources, diagnostics, files_scanned, suppressed };
+        timings.lap("report");
         report.sort();
+        timings.finish(&report);
         Ok(report)
     })
 }
@@ -282,6 +290,48 @@ fn second_pass(
         analysis::analyze_file(&file, &cx, rules)
     });
     outcome.unwrap_or_else(|message| (vec![parse_error(id, 0, &message)], FileFnFacts::default()))
+}
+
+/// Phase timings, printed to stderr when `POOLCHECK_TIMINGS` is set (for benchmarks and
+/// profiling; not part of the output contract).
+struct Timings {
+    enabled: bool,
+    start: std::time::Instant,
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Timings {
+    fn new() -> Timings {
+        let now = std::time::Instant::now();
+        Timings { enabled: std::env::var_os("POOLCHECK_TIMINGS").is_some(), start: now, last: now, laps: Vec::new() }
+    }
+
+    fn lap(&mut self, phase: &'static str) {
+        if self.enabled {
+            let now = std::time::Instant::now();
+            self.laps.push((phase, now - self.last));
+            self.last = now;
+        }
+    }
+
+    fn finish(&self, report: &Report) {
+        if !self.enabled {
+            return;
+        }
+        let parsed = (0..report.sources.len()).filter(|&i| !report.sources.get(i).text.is_empty()).count();
+        let bytes: usize = (0..report.sources.len()).map(|i| report.sources.get(i).text.len()).sum();
+        let lines: usize = (0..report.sources.len()).map(|i| report.sources.get(i).line_starts().len()).sum();
+        for (phase, d) in &self.laps {
+            eprintln!("poolcheck timings: {phase:16} {:8.1} ms", d.as_secs_f64() * 1e3);
+        }
+        eprintln!(
+            "poolcheck timings: {:16} {:8.1} ms  ({} files scanned, {parsed} read in full, {lines} lines, {bytes} bytes)",
+            "total",
+            self.start.elapsed().as_secs_f64() * 1e3,
+            report.files_scanned
+        );
+    }
 }
 
 /// Parses the files a crate skipped that define constants its parsed files use
