@@ -726,7 +726,7 @@ pub fn path_ends_with(path: &[String], suffix: &str) -> bool {
             Some(i) => &rest[i + 2..],
             None => rest,
         };
-        if !segments.next().is_some_and(|s| s.as_bytes() == part) {
+        if segments.next().is_none_or(|s| s.as_bytes() != part) {
             return false;
         }
         match cut {
@@ -751,7 +751,7 @@ pub fn path_starts_with(segments: &[String], prefix: &str) -> bool {
             Some(i) => &rest[..i],
             None => rest,
         };
-        if !segments.next().is_some_and(|s| s.as_bytes() == part) {
+        if segments.next().is_none_or(|s| s.as_bytes() != part) {
             return false;
         }
         match cut {
