@@ -468,10 +468,11 @@ fn parse_error(file: usize, offset: usize, message: &str) -> Diagnostic {
 
 /// A cheap substring test: files of packages that cannot reach a pool crate are parsed only if
 /// they mention a catalogued crate or a distinctive pool or guard type name.
-struct Prefilter(AhoCorasick);
+pub struct Prefilter(AhoCorasick);
 
 impl Prefilter {
-    fn new(catalog: &Catalog) -> Prefilter {
+    /// The prefilter for a catalogue.
+    pub fn new(catalog: &Catalog) -> Prefilter {
         let ambiguous = &catalog.std.wrappers.ambiguous_names;
         let mut needles: Vec<String> = Vec::new();
         for c in &catalog.crates {
@@ -488,7 +489,8 @@ impl Prefilter {
         Prefilter(ac)
     }
 
-    fn matches(&self, text: &str) -> bool {
+    /// Whether a file's text may concern pools.
+    pub fn matches(&self, text: &str) -> bool {
         self.0.is_match(text)
     }
 }

@@ -1,0 +1,36 @@
+//! The floors poolcheck's speed is measured against: read every `.rs` file of a tree and parse
+//! it with `syn` (`parse_floor DIR`), or parse only the files poolcheck's prefilter keeps
+//! (`parse_floor --prefilter DIR`). Same walker, same threads, no analysis.
+
+use poolcheck::catalog::Catalog;
+use poolcheck::engine::Prefilter;
+use rayon::prelude::*;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let prefilter = args.iter().any(|a| a == "--prefilter");
+    let Some(root) = args.iter().find(|a| !a.starts_with("--")) else {
+        eprintln!("usage: parse_floor [--prefilter] DIR");
+        std::process::exit(2);
+    };
+    let files: Vec<std::path::PathBuf> = ignore::WalkBuilder::new(root)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .map(|e| e.into_path())
+        .collect();
+    let filter = Prefilter::new(Catalog::embedded());
+    let (parsed, failed): (usize, usize) = files
+        .par_iter()
+        .map(|path| {
+            let Ok(text) = std::fs::read_to_string(path) else { return (0, 0) };
+            if prefilter && !filter.matches(&text) {
+                return (0, 0);
+            }
+            let ok = syn::parse_file(&text).is_ok();
+            proc_macro2::extra::invalidate_current_thread_spans();
+            (usize::from(ok), usize::from(!ok))
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    println!("{} files, {parsed} parsed, {failed} failed", files.len());
+}
