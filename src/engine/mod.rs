@@ -344,7 +344,7 @@ fn load_wanted_consts(
     prefilter: &Prefilter,
     catalog: &Catalog,
 ) {
-    let mut by_crate: HashMap<Option<usize>, (Vec<&str>, Vec<&str>)> = HashMap::new();
+    let mut by_crate: HashMap<Option<usize>, (Vec<&str>, std::collections::HashSet<&str>)> = HashMap::new();
     for (p, owner) in parsed.iter().zip(owners) {
         if let Some(f) = &p.facts {
             let (wanted, defined) = by_crate.entry(*owner).or_default();
@@ -356,7 +356,7 @@ fn load_wanted_consts(
     for (owner, (wanted, defined)) in by_crate {
         let missing: Vec<String> = wanted
             .into_iter()
-            .filter(|w| !defined.contains(w))
+            .filter(|w| !defined.contains(*w))
             .flat_map(|w| [format!("const {w}:"), format!("static {w}:"), format!("static mut {w}:")])
             .collect();
         if !missing.is_empty() {
