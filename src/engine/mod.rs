@@ -187,6 +187,35 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
     })
 }
 
+/// Runs the whole per-file pipeline on text in memory, as if `path` had that content: parse,
+/// index, analyse, summarise (for configuration files: read the settings). For fuzzing and
+/// property tests; never panics on any input.
+pub fn check_text(path: &std::path::Path, text: &str, config: &Config, rules: &[&'static dyn Rule]) -> Vec<Diagnostic> {
+    let catalog = &config.catalog;
+    let policy = config.policy_for(path);
+    let source = SourceFile::new(path.to_path_buf(), path.to_string_lossy().into_owned(), text.to_owned());
+    if let Some(format) = crate::config_files::format_of(path) {
+        return check_config_file(0, &source, format, rules, catalog, policy);
+    }
+    if let Some(at) = too_deep(text) {
+        return vec![parse_error(0, at, &format!("nesting deeper than {MAX_NESTING} levels; not analysed"))];
+    }
+    let module = module_of(path);
+    let parsed = guarded(|| syn::parse_file(text).map(|file| FileFacts::extract(&file, catalog, module)));
+    let facts = match parsed {
+        Ok(Ok(facts)) => facts,
+        Ok(Err(e)) => return vec![parse_error(0, 0, &format!("cannot parse: {e}"))],
+        Err(message) => return vec![parse_error(0, 0, &message)],
+    };
+    let index = CrateIndex::build([&facts]);
+    let (mut diagnostics, fn_facts) = second_pass(0, &source, &facts, &index, rules, catalog, policy);
+    let crate_facts = CrateFacts::build(fn_facts.fns, &fn_facts.registered);
+    for r in rules {
+        r.check_crate(&crate_facts, &mut diagnostics);
+    }
+    diagnostics
+}
+
 /// What pass 1 learnt of a file.
 struct FirstPass {
     /// The file with its text, when it was read.
@@ -246,7 +275,9 @@ fn first_pass(
         return FirstPass { source: None, facts: None, problem: None, config_diagnostics: Vec::new() };
     }
     if let Some(at) = too_deep(&text) {
-        return FirstPass::problem(at, format!("nesting deeper than {MAX_NESTING} levels; not analysed"));
+        let message = format!("nesting deeper than {MAX_NESTING} levels; not analysed");
+        let source = Some(SourceFile::new(file.path.clone(), file.name.clone(), text));
+        return FirstPass { source, facts: None, problem: Some((at, message)), config_diagnostics: Vec::new() };
     }
     let outcome = guarded(|| match syn::parse_file(&text) {
         Ok(file) => Ok(FileFacts::extract(&file, catalog, module_of(&file_path))),

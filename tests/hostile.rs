@@ -1,0 +1,175 @@
+//! Hostile inputs: each gets a clear diagnostic or is skipped, the scan goes on, nothing hangs
+//! or panics. Plus determinism: the output never depends on the order files are found in.
+
+use assert_cmd::Command;
+use poolcheck::engine::{check_text, scan, ScanOptions};
+use poolcheck::report::{render, Format};
+use poolcheck::rules;
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+
+const LEAK: &str = "use sqlx::PgPool;\n\npub async fn pin(pool: &PgPool) {\n    let conn = pool.acquire().await.unwrap();\n    std::mem::forget(conn);\n}\n";
+
+fn poolcheck(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("poolcheck").unwrap().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_50_mb_file_is_reported_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "// generated padding line for a very large source file\n";
+    std::fs::write(dir.path().join("huge.rs"), line.repeat(50 * 1024 * 1024 / line.len())).unwrap();
+    std::fs::write(dir.path().join("leak.rs"), LEAK).unwrap();
+    let (code, out, _) = poolcheck(&["check", dir.path().to_str().unwrap(), "--format", "short"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("huge.rs:1:1: warning[parse-error]: file is 52428"), "{out}");
+    assert!(out.contains("larger than the 8388608-byte limit"), "{out}");
+    assert!(out.contains("leak.rs:5:5: error[conn-forgotten]"), "{out}");
+}
+
+#[test]
+fn deep_nesting_is_reported_not_overflowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!("use sqlx::PgPool;\nfn f() {{ let x = {}1{}; }}\n", "(".repeat(100_000), ")".repeat(100_000));
+    std::fs::write(dir.path().join("deep.rs"), deep).unwrap();
+    std::fs::write(dir.path().join("leak.rs"), LEAK).unwrap();
+    let (code, out, _) = poolcheck(&["check", dir.path().to_str().unwrap(), "--format", "short"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("deep.rs:2:") && out.contains("nesting deeper than 512 levels"), "{out}");
+    assert!(out.contains("leak.rs:5:5: error[conn-forgotten]"), "{out}");
+}
+
+#[test]
+fn paths_with_spaces_and_non_ascii_are_reported_as_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("my pools").join("ünïcödé – dir");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::write(nested.join("leak file.rs"), LEAK).unwrap();
+    let (code, out, _) = poolcheck(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let file = doc["diagnostics"][0]["file"].as_str().unwrap();
+    assert!(file.ends_with("my pools/ünïcödé – dir/leak file.rs"), "{file}");
+}
+
+#[test]
+fn an_empty_repository_and_an_ignore_everything_gitignore_scan_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    let (code, out, _) = poolcheck(&["check", root, "--format", "json"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"files_scanned\": 0"), "{out}");
+    std::fs::write(dir.path().join("leak.rs"), LEAK).unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "*\n").unwrap();
+    let (code, out, _) = poolcheck(&["check", root, "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"files_scanned\": 0"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_dangling_links_do_not_hang_or_stop_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.rs");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    std::os::unix::fs::symlink(dir.path().join("gone.rs"), dir.path().join("dangling.rs")).unwrap();
+    std::fs::write(dir.path().join("leak.rs"), LEAK).unwrap();
+    let (code, out, _) = poolcheck(&["check", dir.path().to_str().unwrap(), "--format", "short"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.lines().count(), 1, "fifo made: {made}\n{out}");
+}
+
+#[test]
+fn a_directory_that_cannot_be_read_as_a_file_is_reported() {
+    // reading fails after discovery said the path exists: the same path as a file deleted or
+    // made unreadable during the scan
+    let diags = check_text(Path::new("x.rs"), "", &Default::default(), rules::ALL);
+    assert!(diags.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("dir.rs")).unwrap();
+    std::fs::write(dir.path().join("leak.rs"), LEAK).unwrap();
+    let (code, out, _) = poolcheck(&["check", dir.path().to_str().unwrap(), "--format", "short"]);
+    assert_eq!(code, 1, "{out}");
+}
+
+fn fixture_files() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::from("fixtures")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !p.to_string_lossy().ends_with(".expect") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn json_for(paths: Vec<PathBuf>) -> String {
+    let report = scan(&ScanOptions {
+        paths,
+        jobs: Some(2),
+        max_file_size: 8 << 20,
+        rules: rules::ALL.to_vec(),
+        include_tests: false,
+        config: Default::default(),
+    })
+    .unwrap();
+    let mut buf = Vec::new();
+    render(&report, Format::Json, false, &mut buf).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    /// The same files given in any order give byte-identical output.
+    #[test]
+    fn output_does_not_depend_on_discovery_order(seed in any::<u64>()) {
+        let files = fixture_files();
+        let expected = json_for(files.clone());
+        let mut shuffled = files;
+        let mut state = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        prop_assert_eq!(json_for(shuffled), expected);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Arbitrary text never panics the pipeline, as Rust or as any configuration format.
+    #[test]
+    fn arbitrary_text_never_panics(text in ".{0,400}", ext in prop::sample::select(vec!["rs", "toml", "yaml", "json", "env"])) {
+        let name = if ext == "env" { ".env".to_string() } else { format!("input.{ext}") };
+        let _ = check_text(Path::new(&name), &text, &Default::default(), rules::ALL);
+    }
+
+    /// Fixtures cut at any point, or with a span of them deleted, never panic the pipeline.
+    #[test]
+    fn mutated_fixtures_never_panic(which in any::<prop::sample::Index>(), cut in any::<prop::sample::Index>(), len in 0usize..64) {
+        let files = fixture_files();
+        let path = which.get(&files);
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut at = cut.index(text.len() + 1);
+        while !text.is_char_boundary(at) { at -= 1; }
+        let mut end = (at + len).min(text.len());
+        while !text.is_char_boundary(end) { end -= 1; }
+        let mutated = format!("{}{}", &text[..at], &text[end..]);
+        let _ = check_text(path, &mutated, &Default::default(), rules::ALL);
+    }
+}
