@@ -225,8 +225,17 @@ impl Config {
             column: 1,
             message: format!("cannot read: {e}"),
         })?;
-        let raw: RawConfig = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
-        Config::resolve(raw, path, &text)
+        Config::parse(path, &text)
+    }
+
+    /// Parses the text of a `poolcheck.toml` (for fuzzing and tools; errors name `poolcheck.toml`).
+    pub fn parse_str(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("poolcheck.toml"), text)
+    }
+
+    fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        Config::resolve(raw, path, text)
     }
 
     /// The `[workspace.metadata.poolcheck]` or `[package.metadata.poolcheck]` of a manifest.
