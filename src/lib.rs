@@ -1,9 +1,13 @@
 //! poolcheck: a static linter that finds database connection-pool misuse in Rust source.
 //!
 //! The pipeline, one module per stage: [`engine::discover`] finds files, [`engine`] parses them
-//! in parallel and builds each crate's [`index`], [`analysis`] walks function bodies for the
-//! [`rules`], and [`report`] renders the sorted diagnostics. [`catalog`] holds the embedded
-//! knowledge of pool crates from `rules/`.
+//! in parallel and builds each crate's [`index`], [`analysis`] walks function bodies (and
+//! [`config_files`] reads configuration files) for the [`rules`], [`suppress`] and [`review`]
+//! apply suppressions, baselines, diffs and fixes, and [`report`] renders the sorted
+//! diagnostics. [`catalog`] holds the embedded knowledge of pool crates from `rules/`;
+//! [`config`] the project's `poolcheck.toml`; [`cli`] is the command line.
+
+#![warn(missing_docs)]
 
 pub mod analysis;
 pub mod catalog;
