@@ -58,15 +58,7 @@ fn fixtures_match_their_markers_exactly() {
     let root = Path::new("fixtures");
     let expected = markers(root);
     assert!(!expected.is_empty(), "no markers found under fixtures/");
-    let report = scan(&ScanOptions {
-        paths: vec![root.to_path_buf()],
-        jobs: Some(2),
-        max_file_size: 8 << 20,
-        rules: rules::ALL.to_vec(),
-        include_tests: false,
-        config: Default::default(),
-    })
-    .unwrap();
+    let report = scan(&ScanOptions { jobs: Some(2), ..ScanOptions::new(vec![root.to_path_buf()]) }).unwrap();
     let mut used = vec![false; report.diagnostics.len()];
     let mut misses = Vec::new();
     for (file, line, rule) in &expected {

@@ -115,15 +115,7 @@ fn fixture_files() -> Vec<PathBuf> {
 }
 
 fn json_for(paths: Vec<PathBuf>) -> String {
-    let report = scan(&ScanOptions {
-        paths,
-        jobs: Some(2),
-        max_file_size: 8 << 20,
-        rules: rules::ALL.to_vec(),
-        include_tests: false,
-        config: Default::default(),
-    })
-    .unwrap();
+    let report = scan(&ScanOptions { jobs: Some(2), ..ScanOptions::new(paths) }).unwrap();
     let mut buf = Vec::new();
     render(&report, Format::Json, false, &mut buf).unwrap();
     String::from_utf8(buf).unwrap()

@@ -37,6 +37,20 @@ pub struct ScanOptions {
     pub config: Config,
 }
 
+impl ScanOptions {
+    /// A scan of `paths` with every rule, default limits and the default configuration.
+    pub fn new(paths: Vec<PathBuf>) -> ScanOptions {
+        ScanOptions {
+            paths,
+            jobs: None,
+            max_file_size: 8 << 20,
+            rules: rules::ALL.to_vec(),
+            include_tests: false,
+            config: Config::default(),
+        }
+    }
+}
+
 /// Errors that stop a scan before it starts.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {

@@ -58,14 +58,19 @@ fn descriptor(info: &RuleInfo) -> sarif::ReportingDescriptor {
         .build()
 }
 
-fn location(report: &Report, span: Span, message: Option<&str>) -> sarif::Location {
+/// A span as a SARIF region.
+fn region(report: &Report, span: Span) -> sarif::Region {
     let p = report.position(span);
-    let region = sarif::Region::builder()
+    sarif::Region::builder()
         .start_line(p.line as i64)
         .start_column(p.column as i64)
         .end_line(p.end_line as i64)
         .end_column(p.end_column as i64)
-        .build();
+        .build()
+}
+
+fn location(report: &Report, span: Span, message: Option<&str>) -> sarif::Location {
+    let region = region(report, span);
     let physical = sarif::PhysicalLocation::builder()
         .artifact_location(sarif::ArtifactLocation::builder().uri(report.file_name(span)).build())
         .region(region)
@@ -108,15 +113,8 @@ fn result(report: &Report, d: &Diagnostic, index: Option<usize>, fingerprint: St
             .edits
             .iter()
             .map(|e| {
-                let p = report.position(e.span);
-                let region = sarif::Region::builder()
-                    .start_line(p.line as i64)
-                    .start_column(p.column as i64)
-                    .end_line(p.end_line as i64)
-                    .end_column(p.end_column as i64)
-                    .build();
                 let replacement = sarif::Replacement::builder()
-                    .deleted_region(region)
+                    .deleted_region(region(report, e.span))
                     .inserted_content(sarif::ArtifactContent::builder().text(e.replacement.clone()).build())
                     .build();
                 sarif::ArtifactChange::builder()
