@@ -1,6 +1,6 @@
 //! `blocking-acquire-in-async`: a synchronous pool's checkout inside async code.
 
-use super::{declare_rule, Rule, RuleInfo};
+use super::{cite_evidence, declare_rule, Rule, RuleInfo};
 use crate::analysis::body::BodyCx;
 use crate::analysis::value::Value;
 use crate::report::Diagnostic;
@@ -73,7 +73,7 @@ impl Rule for BlockingAcquireInAsync {
             return;
         }
         let pool = cx.file.text(&*m.receiver);
-        let mut d = Diagnostic::new(
+        let d = Diagnostic::new(
             BLOCKING_ACQUIRE_IN_ASYNC.id,
             BLOCKING_ACQUIRE_IN_ASYNC.default_severity,
             cx.file.span(m),
@@ -85,10 +85,6 @@ impl Rule for BlockingAcquireInAsync {
         .with_help(format!(
             "run the checkout and the queries in `tokio::task::spawn_blocking(move || {{ let mut conn = {pool}.{method}()?; … }})`, or use an async pool (deadpool, bb8)"
         ));
-        match pool_evidence.span {
-            Some(at) => d = d.with_label(at, format!("`{pool}` {}", pool_evidence.text)),
-            None => d.message = format!("{} (`{pool}` {})", d.message, pool_evidence.text),
-        }
-        out.push(d);
+        out.push(cite_evidence(d, &pool, pool_evidence));
     }
 }

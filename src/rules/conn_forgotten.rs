@@ -1,9 +1,9 @@
 //! `conn-forgotten`: a guard whose destructor never runs.
 
-use super::{declare_rule, Rule, RuleInfo};
+use super::{cite_evidence, declare_rule, Rule, RuleInfo};
 use crate::analysis::body::BodyCx;
 use crate::analysis::value::Evidence;
-use crate::catalog::{EscapeEffect, EscapeStyle, GuardKind};
+use crate::catalog::{path_ends_with_any, EscapeEffect, EscapeStyle};
 use crate::report::{Diagnostic, Edit};
 
 declare_rule! {
@@ -77,7 +77,7 @@ fn check_hazard_call(cx: &BodyCx<'_>, call: &syn::ExprCall, out: &mut Vec<Diagno
         return;
     };
     let hazards = &cx.file.catalog.std.hazards;
-    let matches = |list: &[String]| list.iter().any(|h| path_ends_with(&path, h));
+    let matches = |list: &[String]| path_ends_with_any(&path, list);
     let hazard = if matches(&hazards.forget) {
         Hazard::Forget
     } else if matches(&hazards.leak_box) {
@@ -94,7 +94,7 @@ fn check_hazard_call(cx: &BodyCx<'_>, call: &syn::ExprCall, out: &mut Vec<Diagno
     };
     let shown_call = path_suffix(&path, 2);
     let guard = cx.file.text(unboxed(cx, arg));
-    let what = kind_noun(kind);
+    let what = kind.noun();
     let (message, help) = match hazard {
         Hazard::Forget => (
             format!("{what} `{guard}` is forgotten: `{shown_call}` skips its `Drop`, so its pool slot never returns"),
@@ -131,7 +131,7 @@ fn check_escape_method(cx: &BodyCx<'_>, m: &syn::ExprMethodCall, out: &mut Vec<D
         return;
     }
     let guard = cx.file.text(&*m.receiver);
-    let what = kind_noun(kind);
+    let what = kind.noun();
     let message = format!(
         "{what} `{guard}` is leaked with `.{method}()`: the pool counts it as checked out forever and shrinks by one"
     );
@@ -148,12 +148,8 @@ fn diagnostic(
     evidence: &Evidence,
 ) -> Diagnostic {
     let span = cx.file.span(node);
-    let mut d = Diagnostic::new(CONN_FORGOTTEN.id, CONN_FORGOTTEN.default_severity, span, message).with_help(help);
-    match evidence.span {
-        Some(at) => d = d.with_label(at, format!("`{guard}` {}", evidence.text)),
-        None => d.message = format!("{} (`{guard}` {})", d.message, evidence.text),
-    }
-    d
+    let d = Diagnostic::new(CONN_FORGOTTEN.id, CONN_FORGOTTEN.default_severity, span, message).with_help(help);
+    cite_evidence(d, guard, evidence)
 }
 
 /// `Box::new(conn)` → `conn`: the guard's own expression, for messages.
@@ -166,21 +162,6 @@ fn unboxed<'e>(cx: &BodyCx<'_>, arg: &'e syn::Expr) -> &'e syn::Expr {
         }
     }
     arg
-}
-
-fn kind_noun(kind: GuardKind) -> &'static str {
-    match kind {
-        GuardKind::Connection => "pooled connection",
-        GuardKind::Transaction => "transaction",
-    }
-}
-
-/// True when `path` ends with the `::`-separated segments of `suffix`.
-fn path_ends_with(path: &[String], suffix: &str) -> bool {
-    let want: Vec<&str> = suffix.split("::").collect();
-    // an imported function (`use std::mem::forget; forget(x)`) expands to its full path; a bare
-    // local `forget` does not, so a one-segment path matches nothing
-    path.len() >= want.len() && path[path.len() - want.len()..].iter().zip(&want).all(|(a, b)| a == b)
 }
 
 fn path_suffix(path: &[String], n: usize) -> String {

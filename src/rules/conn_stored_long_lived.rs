@@ -1,6 +1,6 @@
 //! `conn-stored-long-lived`: a guard kept for the program's life.
 
-use super::{declare_rule, Rule, RuleInfo};
+use super::{cite_evidence, declare_rule, Rule, RuleInfo};
 use crate::analysis::body::BodyCx;
 use crate::analysis::value::Stored;
 use crate::catalog::path_ends_with_any;
@@ -124,7 +124,7 @@ fn is_static(cx: &BodyCx<'_>, e: &syn::Expr) -> bool {
 }
 
 fn diagnostic(span: Span, place: String, stored: &Stored) -> Diagnostic {
-    let mut d = Diagnostic::new(
+    let d = Diagnostic::new(
         CONN_STORED_LONG_LIVED.id,
         CONN_STORED_LONG_LIVED.default_severity,
         span,
@@ -134,9 +134,5 @@ fn diagnostic(span: Span, place: String, stored: &Stored) -> Diagnostic {
         ),
     )
     .with_help("store the pool instead, and take a connection where it is needed");
-    match stored.evidence.span {
-        Some(at) if at != span => d = d.with_label(at, format!("`{}` {}", stored.guard, stored.evidence.text)),
-        _ => d.message = format!("{} (`{}` {})", d.message, stored.guard, stored.evidence.text),
-    }
-    d
+    cite_evidence(d, &stored.guard, &stored.evidence)
 }

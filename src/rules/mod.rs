@@ -19,6 +19,7 @@ mod unused_suppression;
 
 use crate::analysis::body::{BodyCx, Wait};
 use crate::analysis::summary::CrateFacts;
+use crate::analysis::value::Evidence;
 use crate::index::types::TypeRef;
 use crate::report::{Diagnostic, Severity};
 use crate::source::Span;
@@ -119,6 +120,18 @@ pub static ALL: &[&dyn Rule] = &[
 /// The rule with this id.
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
     ALL.iter().copied().find(|r| r.info().id == id)
+}
+
+/// Cites why `subject` is a pool or a guard: as a label where the evidence has a place of its
+/// own, else appended to the message.
+fn cite_evidence(mut d: Diagnostic, subject: &str, evidence: &Evidence) -> Diagnostic {
+    match evidence.span {
+        Some(at) if at != d.span => d.with_label(at, format!("`{subject}` {}", evidence.text)),
+        _ => {
+            d.message = format!("{} (`{subject}` {})", d.message, evidence.text);
+            d
+        }
+    }
 }
 
 /// Where two rules fire on one expression, only the more specific stands: `nested-acquire`
