@@ -90,18 +90,13 @@ pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
             .enumerate()
             .map(|(id, (file, owner))| {
                 let parse_all = owner.is_none_or(|p| packages.roots[p].uses_pools);
-                let mut first = first_pass(file, opts.max_file_size, parse_all, &prefilter, catalog);
-                if let (Some(format), Some(source), None) = (file.config, &first.source, &first.problem) {
-                    let policy = config.policy_for(&file.path);
-                    first.config_diagnostics = check_config_file(id, source, format, &opts.rules, catalog, policy);
-                }
-                first
+                first_pass(id, file, opts, parse_all, &prefilter)
             })
             .collect();
 
         timings.lap("read and parse");
         // constants used by parsed files but defined in files the prefilter skipped
-        load_wanted_consts(&mut parsed, &found, &owners, opts.max_file_size, &prefilter, catalog);
+        load_wanted_consts(&mut parsed, &found, &owners, opts, &prefilter);
 
         // the crate indexes
         let mut groups: HashMap<Option<usize>, Vec<&FileFacts>> = HashMap::new();
@@ -209,7 +204,11 @@ pub fn check_text(path: &std::path::Path, text: &str, config: &Config, rules: &[
     let policy = config.policy_for(path);
     let source = SourceFile::new(path.to_path_buf(), path.to_string_lossy().into_owned(), text.to_owned());
     if let Some(format) = crate::config_files::format_of(path) {
-        return check_config_file(0, &source, format, rules, catalog, policy);
+        return match guarded(|| crate::config_files::leaves(format, text)) {
+            Ok(Ok(leaves)) => check_config_file(0, &source, &leaves, format, rules, catalog, policy),
+            Ok(Err(_)) => Vec::new(),
+            Err(message) => vec![parse_error(0, 0, &message)],
+        };
     }
     if let Some(at) = too_deep(text) {
         return vec![parse_error(0, at, &format!("nesting deeper than {MAX_NESTING} levels; not analysed"))];
@@ -231,6 +230,7 @@ pub fn check_text(path: &std::path::Path, text: &str, config: &Config, rules: &[
 }
 
 /// What pass 1 learnt of a file.
+#[derive(Default)]
 struct FirstPass {
     /// The file with its text, when it was read.
     source: Option<SourceFile>,
@@ -242,69 +242,82 @@ struct FirstPass {
     config_diagnostics: Vec<Diagnostic>,
 }
 
-impl FirstPass {
-    fn problem(offset: usize, message: String) -> FirstPass {
-        FirstPass { source: None, facts: None, problem: Some((offset, message)), config_diagnostics: Vec::new() }
+/// Reads a file whole, within the size limit. A file that cannot be read, or is not UTF-8, is
+/// returned as the pass-1 outcome that reports it.
+fn read_text(file: &discover::Discovered, max_size: u64) -> Result<String, Box<FirstPass>> {
+    let bytes = read_limited(&file.path, max_size)
+        .map_err(|message| Box::new(FirstPass { problem: Some((0, message)), ..FirstPass::default() }))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        // the valid prefix is kept so the position can be shown as line and column
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+        Box::new(FirstPass {
+            source: Some(SourceFile::new(file.path.clone(), file.name.clone(), prefix)),
+            problem: Some((at, format!("not valid UTF-8 (invalid byte at offset {at})"))),
+            ..FirstPass::default()
+        })
+    })
+}
+
+/// Pass 1 over one file: read it, then parse and extract its facts (a configuration file: read
+/// its pool settings and run the rules on them).
+fn first_pass(
+    id: usize,
+    file: &discover::Discovered,
+    opts: &ScanOptions,
+    parse_all: bool,
+    prefilter: &Prefilter,
+) -> FirstPass {
+    match read_text(file, opts.max_file_size) {
+        Ok(text) => first_pass_text(id, file, text, opts, parse_all, prefilter),
+        Err(outcome) => *outcome,
     }
 }
 
-fn first_pass(
+/// Pass 1 over a file's text, once read.
+fn first_pass_text(
+    id: usize,
     file: &discover::Discovered,
-    max_size: u64,
+    text: String,
+    opts: &ScanOptions,
     parse_all: bool,
     prefilter: &Prefilter,
-    catalog: &Catalog,
 ) -> FirstPass {
-    let file_path = file.path.clone();
-    let bytes = match read_limited(&file.path, max_size) {
-        Ok(b) => b,
-        Err(message) => return FirstPass::problem(0, message),
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            // the valid prefix is kept so the position can be shown as line and column
-            let prefix = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
-            return FirstPass {
-                source: Some(SourceFile::new(file.path.clone(), file.name.clone(), prefix)),
-                facts: None,
-                problem: Some((at, format!("not valid UTF-8 (invalid byte at offset {at})"))),
-                config_diagnostics: Vec::new(),
-            };
-        }
-    };
+    let catalog = &opts.config.catalog;
+    let source_of = |text: String| SourceFile::new(file.path.clone(), file.name.clone(), text);
     if let Some(format) = file.config {
         // configuration files are read whole; only a file that names a pool setting and does
         // not parse is worth a warning (a Helm template is not YAML, and not ours)
-        let problem = match crate::config_files::leaves(format, &text) {
-            Ok(_) => None,
-            Err(e) if mentions_pool_setting(&text, catalog) => Some((e.offset, format!("cannot parse: {}", e.message))),
-            Err(_) => return FirstPass { source: None, facts: None, problem: None, config_diagnostics: Vec::new() },
+        return match crate::config_files::leaves(format, &text) {
+            Ok(leaves) => {
+                let source = source_of(text);
+                let policy = opts.config.policy_for(&file.path);
+                let config_diagnostics = check_config_file(id, &source, &leaves, format, &opts.rules, catalog, policy);
+                FirstPass { source: Some(source), config_diagnostics, ..FirstPass::default() }
+            }
+            Err(e) if mentions_pool_setting(&text, catalog) => {
+                let problem = Some((e.offset, format!("cannot parse: {}", e.message)));
+                FirstPass { source: Some(source_of(text)), problem, ..FirstPass::default() }
+            }
+            Err(_) => FirstPass::default(),
         };
-        let source = Some(SourceFile::new(file.path.clone(), file.name.clone(), text));
-        return FirstPass { source, facts: None, problem, config_diagnostics: Vec::new() };
     }
     if !parse_all && !prefilter.matches(&text) {
-        return FirstPass { source: None, facts: None, problem: None, config_diagnostics: Vec::new() };
+        return FirstPass::default();
     }
     if let Some(at) = too_deep(&text) {
         let message = format!("nesting deeper than {MAX_NESTING} levels; not analysed");
-        let source = Some(SourceFile::new(file.path.clone(), file.name.clone(), text));
-        return FirstPass { source, facts: None, problem: Some((at, message)), config_diagnostics: Vec::new() };
+        return FirstPass { source: Some(source_of(text)), problem: Some((at, message)), ..FirstPass::default() };
     }
     let outcome = guarded(|| match syn::parse_file(&text) {
-        Ok(file) => Ok(FileFacts::extract(&file, catalog, module_of(&file_path))),
+        Ok(parsed) => Ok(FileFacts::extract(&parsed, catalog, module_of(&file.path))),
         Err(e) => Err((e.span().byte_range().start, format!("cannot parse: {e}"))),
     });
-    let source = Some(SourceFile::new(file.path.clone(), file.name.clone(), text));
-    let config_diagnostics = Vec::new();
+    let source = Some(source_of(text));
     match outcome {
-        Ok(Ok(facts)) => FirstPass { source, facts: Some(facts), problem: None, config_diagnostics },
-        Ok(Err((offset, message))) => {
-            FirstPass { source, facts: None, problem: Some((offset, message)), config_diagnostics }
-        }
-        Err(panic) => FirstPass { source, facts: None, problem: Some((0, panic)), config_diagnostics },
+        Ok(Ok(facts)) => FirstPass { source, facts: Some(facts), ..FirstPass::default() },
+        Ok(Err((offset, message))) => FirstPass { source, problem: Some((offset, message)), ..FirstPass::default() },
+        Err(panic) => FirstPass { source, problem: Some((0, panic)), ..FirstPass::default() },
     }
 }
 
@@ -385,9 +398,8 @@ fn load_wanted_consts(
     parsed: &mut [FirstPass],
     found: &[discover::Discovered],
     owners: &[Option<usize>],
-    max_size: u64,
+    opts: &ScanOptions,
     prefilter: &Prefilter,
-    catalog: &Catalog,
 ) {
     let mut by_crate: HashMap<Option<usize>, (Vec<&str>, std::collections::HashSet<&str>)> = HashMap::new();
     for (p, owner) in parsed.iter().zip(owners) {
@@ -424,9 +436,9 @@ fn load_wanted_consts(
     let loaded: Vec<(usize, FirstPass)> = skipped
         .into_par_iter()
         .filter_map(|i| {
-            let text = std::fs::read_to_string(&found[i].path).ok()?;
+            let text = read_text(&found[i], opts.max_file_size).ok()?;
             let wanted = matchers[&owners[i]].is_match(&text);
-            wanted.then(|| (i, first_pass(&found[i], max_size, true, prefilter, catalog)))
+            wanted.then(|| (i, first_pass_text(i, &found[i], text, opts, true, prefilter)))
         })
         .collect();
     for (i, p) in loaded {
@@ -438,14 +450,14 @@ fn load_wanted_consts(
 fn check_config_file(
     id: usize,
     source: &SourceFile,
+    leaves: &[crate::config_files::Leaf],
     format: crate::config_files::Format,
     rules: &[&'static dyn Rule],
     catalog: &Catalog,
     policy: &Policy,
 ) -> Vec<Diagnostic> {
     let outcome = guarded(|| {
-        let Ok(leaves) = crate::config_files::leaves(format, &source.text) else { return Vec::new() };
-        let settings = crate::analysis::config::settings(&leaves, format, &catalog.config_keys, id);
+        let settings = crate::analysis::config::settings(leaves, format, &catalog.config_keys, id);
         let cx = crate::analysis::config::ConfigCx { source, settings: &settings, policy };
         let mut out = Vec::new();
         for r in rules {
