@@ -2,7 +2,7 @@
 //! or panics. Plus determinism: the output never depends on the order files are found in.
 
 use assert_cmd::Command;
-use poolcheck::engine::{check_text, scan, ScanOptions};
+use poolcheck::engine::{check_text, discover::discover, scan, scan_files, ScanOptions};
 use poolcheck::report::{render, Format};
 use poolcheck::rules;
 use proptest::prelude::*;
@@ -95,6 +95,81 @@ fn a_directory_that_cannot_be_read_as_a_file_is_reported() {
     std::fs::write(dir.path().join("leak.rs"), LEAK).unwrap();
     let (code, out, _) = poolcheck(&["check", dir.path().to_str().unwrap(), "--format", "short"]);
     assert_eq!(code, 1, "{out}");
+}
+
+/// Files change between discovery and reading: deleted, replaced by a folder or a dangling
+/// link, made unreadable. Each is reported as `cannot read` with its name; the rest is scanned.
+#[cfg(unix)]
+#[test]
+fn files_that_change_after_discovery_are_reported_and_the_scan_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["deleted.rs", "now_a_folder.rs", "now_a_link.rs", "unreadable.rs", "leak.rs"] {
+        std::fs::write(dir.path().join(name), LEAK).unwrap();
+    }
+    let opts = ScanOptions::new(vec![dir.path().to_path_buf()]);
+    let (found, problems) = discover(&opts.paths, false, None).unwrap();
+    assert_eq!(found.len(), 5);
+    let at = |name: &str| dir.path().join(name);
+    std::fs::remove_file(at("deleted.rs")).unwrap();
+    std::fs::remove_file(at("now_a_folder.rs")).unwrap();
+    std::fs::create_dir(at("now_a_folder.rs")).unwrap();
+    std::fs::remove_file(at("now_a_link.rs")).unwrap();
+    std::os::unix::fs::symlink(at("gone.rs"), at("now_a_link.rs")).unwrap();
+    std::fs::set_permissions(at("unreadable.rs"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    // root reads through permissions: then the file is scanned like any other
+    let root_reads_anyway = std::fs::read(at("unreadable.rs")).is_ok();
+
+    let report = scan_files(&opts, found, problems).unwrap();
+    let mut buf = Vec::new();
+    render(&report, Format::Short, false, &mut buf).unwrap();
+    let out = String::from_utf8(buf).unwrap();
+    let line_for = |name: &str| out.lines().filter(|l| l.contains(name)).collect::<Vec<_>>();
+    for name in ["deleted.rs", "now_a_folder.rs", "now_a_link.rs"] {
+        let lines = line_for(name);
+        assert_eq!(lines.len(), 1, "{name}:\n{out}");
+        assert!(lines[0].contains("warning[parse-error]: cannot read"), "{out}");
+    }
+    let unreadable = line_for("unreadable.rs");
+    if root_reads_anyway {
+        assert!(unreadable.len() == 1 && unreadable[0].contains("error[conn-forgotten]"), "{out}");
+    } else {
+        assert!(unreadable.len() == 1 && unreadable[0].contains("cannot read: Permission denied"), "{out}");
+    }
+    assert!(line_for("leak.rs")[0].contains("leak.rs:5:5: error[conn-forgotten]"), "{out}");
+    assert_eq!(out.lines().count(), 5, "{out}");
+}
+
+/// The binary under a real race: files are deleted while it scans them. Whatever it catches,
+/// it never panics, always exits 0 or 1 with valid JSON, and only ever reports a vanished file
+/// as `cannot read`.
+#[test]
+fn files_deleted_during_a_scan_never_crash_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = (0..1500).map(|i| dir.path().join(format!("m{i:04}.rs"))).collect();
+    for f in &files {
+        std::fs::write(f, LEAK).unwrap();
+    }
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poolcheck"))
+        .args(["check", dir.path().to_str().unwrap(), "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for f in files.iter().rev() {
+        let _ = std::fs::remove_file(f);
+    }
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    for d in doc["diagnostics"].as_array().unwrap() {
+        match d["rule"].as_str().unwrap() {
+            "parse-error" => assert!(d["message"].as_str().unwrap().starts_with("cannot read"), "{d}"),
+            rule => assert_eq!(rule, "conn-forgotten", "{d}"),
+        }
+    }
 }
 
 fn fixture_files() -> Vec<PathBuf> {

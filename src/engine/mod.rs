@@ -69,13 +69,32 @@ const MAX_NESTING: usize = 512;
 /// Stack for worker threads: parsing and analysis recurse on nesting.
 const WORKER_STACK: usize = 64 << 20;
 
-/// Runs a scan.
+/// Runs a scan: discovers the files under `opts.paths`, then scans them.
 pub fn scan(opts: &ScanOptions) -> Result<Report, ScanError> {
+    let mut timings = Timings::new();
+    let (found, problems) = discover::discover(&opts.paths, opts.include_tests, opts.config.exclusion())?;
+    timings.lap("discover");
+    scan_discovered(opts, found, problems, timings)
+}
+
+/// Scans files already discovered. A file that vanished or became unreadable since is
+/// reported as `cannot read`, and the scan goes on.
+pub fn scan_files(
+    opts: &ScanOptions,
+    found: Vec<discover::Discovered>,
+    problems: Vec<discover::WalkProblem>,
+) -> Result<Report, ScanError> {
+    scan_discovered(opts, found, problems, Timings::new())
+}
+
+fn scan_discovered(
+    opts: &ScanOptions,
+    found: Vec<discover::Discovered>,
+    problems: Vec<discover::WalkProblem>,
+    mut timings: Timings,
+) -> Result<Report, ScanError> {
     let config = &opts.config;
     let catalog = &config.catalog;
-    let mut timings = Timings::new();
-    let (found, problems) = discover::discover(&opts.paths, opts.include_tests, config.exclusion())?;
-    timings.lap("discover");
     let mut packages = packages::Packages::default();
     let owners: Vec<Option<usize>> = found.iter().map(|f| packages.package_of(&f.path)).collect();
     packages.resolve_pool_use(catalog);
@@ -489,15 +508,30 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
+/// Reads a file of at most `max_size` bytes. The size is checked on the open handle and the
+/// read is capped, so a file that grows, shrinks or is replaced during the scan cannot slip
+/// past the limit.
 fn read_limited(path: &std::path::Path, max_size: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let too_big = |len: u64| {
+        format!("file is {len} bytes, larger than the {max_size}-byte limit (`max-file-size`); not analysed")
+    };
+    // a FIFO or device would block `open`; only regular files are read
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.len() > max_size {
-        return Err(format!(
-            "file is {} bytes, larger than the {max_size}-byte limit (`max-file-size`); not analysed",
-            meta.len()
-        ));
+    if !meta.is_file() {
+        return Err("cannot read: not a regular file".into());
     }
-    std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let len = file.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
+    if len > max_size {
+        return Err(too_big(len));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(max_size + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max_size {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Offset at which bracket nesting first exceeds [`MAX_NESTING`], if it does.
