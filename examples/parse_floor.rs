@@ -1,6 +1,7 @@
 //! The floors poolcheck's speed is measured against: read every `.rs` file of a tree and parse
 //! it with `syn` (`parse_floor DIR`), or parse only the files poolcheck's prefilter keeps
-//! (`parse_floor --prefilter DIR`). Same walker, same threads, no analysis.
+//! (`parse_floor --prefilter DIR`). Same walker, same threads, no analysis. Files `syn` cannot
+//! parse are listed on stderr with the position and the error.
 
 use poolcheck::catalog::Catalog;
 use poolcheck::engine::Prefilter;
@@ -27,7 +28,12 @@ fn main() {
             if prefilter && !filter.matches(&text) {
                 return (0, 0);
             }
-            let ok = syn::parse_file(&text).is_ok();
+            let parsed = syn::parse_file(&text);
+            if let Err(e) = &parsed {
+                let at = e.span().start();
+                eprintln!("{}:{}:{}: syn cannot parse: {e}", path.display(), at.line, at.column + 1);
+            }
+            let ok = parsed.is_ok();
             proc_macro2::extra::invalidate_current_thread_spans();
             (usize::from(ok), usize::from(!ok))
         })
