@@ -628,6 +628,13 @@ impl Catalog {
         CATALOG.get_or_init(|| Catalog::load_embedded().expect("embedded catalogue is valid"))
     }
 
+    /// A fingerprint of the catalogue's contents: facts extracted under one catalogue are
+    /// reused (from the facts cache) only under the same catalogue.
+    pub fn fingerprint(&self) -> u128 {
+        let text = format!("{:?}{:?}{:?}{:?}", self.crates, self.std, self.frameworks, self.config_keys);
+        xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+    }
+
     /// Parses every embedded catalogue file.
     pub fn load_embedded() -> Result<Catalog, CatalogError> {
         let mut crates = Vec::new();

@@ -96,6 +96,11 @@ struct CheckArgs {
     /// connection's last use before an unrelated wait) to the files, then report the rest.
     #[arg(long)]
     fix: bool,
+    /// Do not read or write the facts cache. When files are named (as pre-commit does), the
+    /// other files of their packages are indexed too, and their facts are cached in
+    /// `$POOLCHECK_CACHE_DIR` (default `~/.cache/poolcheck`), outside the scanned tree.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -240,6 +245,7 @@ fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
         rules,
         include_tests: args.include_tests || config.include_tests,
         config,
+        cache_dir: if args.no_cache { None } else { engine::cache::default_dir() },
     };
     let mut report = engine::scan(&opts)?;
     if let Some(base) = &args.diff {

@@ -7,6 +7,8 @@ use std::path::Path;
 fn poolcheck() -> Command {
     let mut cmd = Command::cargo_bin("poolcheck").unwrap();
     cmd.env_remove("NO_COLOR");
+    // the facts cache of named files' packages goes to a test folder, never the user's
+    cmd.env("POOLCHECK_CACHE_DIR", std::env::temp_dir().join("poolcheck-tests-cache"));
     cmd
 }
 
@@ -210,6 +212,73 @@ fn cargo_poolcheck_scans_the_workspace_members() {
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     // the alias `Db` is defined in another file of the crate: the index resolves it
     assert_eq!(stdout.trim(), "api/src/db.rs:5:5: error[conn-forgotten]: pooled connection `conn` is forgotten: `mem::forget` skips its `Drop`, so its pool slot never returns");
+}
+
+/// Every file in a tree with its content, to show a scan wrote nothing there.
+fn snapshot_tree(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out: Vec<_> = walkdir_files(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect();
+    out.sort();
+    out
+}
+
+fn walkdir_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walkdir_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A named file (as pre-commit passes the staged ones) is analysed with the evidence of the
+/// rest of its package: here the alias that makes `Db` a pool lives in another file. Those
+/// files' facts are cached outside the tree, keyed by content, so an edit is seen at once.
+#[test]
+fn a_named_file_is_analysed_with_its_package_and_the_cache_follows_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("src")).unwrap();
+    let manifest =
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsqlx = \"0.8\"\n";
+    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(root.join("src/db.rs"), "pub type Db = sqlx::PgPool;\n").unwrap();
+    let handler = "use crate::db::Db;\n\npub async fn pin(db: &Db) {\n    let conn = db.acquire().await.unwrap();\n    std::mem::forget(conn);\n}\n";
+    std::fs::write(root.join("src/handler.rs"), handler).unwrap();
+    let named = |cache_args: &[&str]| {
+        let out = poolcheck()
+            .current_dir(root)
+            .env("POOLCHECK_CACHE_DIR", cache.path())
+            .args(["check", "src/handler.rs", "--format", "short"])
+            .args(cache_args)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
+    };
+    let before = snapshot_tree(root);
+
+    // without the cache: the package is indexed, the finding is made, nothing is cached
+    let (code, out) = named(&["--no-cache"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("src/handler.rs:5:5: error[conn-forgotten]"), "{out}");
+    assert!(walkdir_files(cache.path()).is_empty());
+
+    // with it: the same finding, from a cold cache and then a warm one
+    for _ in 0..2 {
+        let (code, again) = named(&[]);
+        assert_eq!((code, &again), (1, &out));
+        assert_eq!(walkdir_files(cache.path()).len(), 1, "one cache file per package");
+    }
+    assert_eq!(snapshot_tree(root), before, "the scanned tree is never written");
+
+    // an edit to the other file is seen through the warm cache: `Db` is no longer a pool
+    std::fs::write(root.join("src/db.rs"), "pub type Db = std::collections::HashMap<u32, u32>;\n").unwrap();
+    let (code, out) = named(&[]);
+    assert_eq!((code, out.as_str()), (0, ""));
 }
 
 fn copy_dir(from: &Path, to: &Path) {

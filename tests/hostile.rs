@@ -11,7 +11,12 @@ use std::path::{Path, PathBuf};
 const LEAK: &str = "use sqlx::PgPool;\n\npub async fn pin(pool: &PgPool) {\n    let conn = pool.acquire().await.unwrap();\n    std::mem::forget(conn);\n}\n";
 
 fn poolcheck(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("poolcheck").unwrap().args(args).output().unwrap();
+    let out = Command::cargo_bin("poolcheck")
+        .unwrap()
+        .args(args)
+        .env("POOLCHECK_CACHE_DIR", std::env::temp_dir().join("poolcheck-tests-cache"))
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -50,6 +50,7 @@ fn the_pre_commit_hook_runs_on_staged_files() {
             .args(files)
             .current_dir(&repo)
             .env("PRE_COMMIT_HOME", &home)
+            .env("POOLCHECK_CACHE_DIR", dir.path().join("poolcheck-cache"))
             .env("CARGO_TARGET_DIR", here.join("target").join("pre-commit"));
         run(&mut cmd)
     };

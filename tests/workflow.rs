@@ -5,7 +5,13 @@ use assert_cmd::Command;
 use std::path::Path;
 
 fn poolcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("poolcheck").unwrap().args(args).current_dir(dir).output().unwrap();
+    let out = Command::cargo_bin("poolcheck")
+        .unwrap()
+        .args(args)
+        .current_dir(dir)
+        .env("POOLCHECK_CACHE_DIR", std::env::temp_dir().join("poolcheck-tests-cache"))
+        .output()
+        .unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 

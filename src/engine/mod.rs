@@ -2,6 +2,7 @@
 //! crate's index → analyse functions in parallel → sort. Syntax trees never leave the task that
 //! parsed them (they are not `Send`); only owned facts and diagnostics do.
 
+pub mod cache;
 pub mod discover;
 pub mod packages;
 
@@ -35,6 +36,9 @@ pub struct ScanOptions {
     pub include_tests: bool,
     /// The project's configuration: catalogue, policy, excludes, rule levels.
     pub config: Config,
+    /// Where the facts of the unchanged files of named files' packages are cached (`None`: no
+    /// cache; those files are parsed on every scan).
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl ScanOptions {
@@ -47,6 +51,7 @@ impl ScanOptions {
             rules: rules::ALL.to_vec(),
             include_tests: false,
             config: Config::default(),
+            cache_dir: None,
         }
     }
 }
@@ -97,6 +102,7 @@ fn scan_discovered(
     let catalog = &config.catalog;
     let mut packages = packages::Packages::default();
     let owners: Vec<Option<usize>> = found.iter().map(|f| packages.package_of(&f.path)).collect();
+    let context = context_files(opts, &found, &owners, &mut packages);
     packages.resolve_pool_use(catalog);
     let prefilter = Prefilter::new(catalog);
 
@@ -117,12 +123,18 @@ fn scan_discovered(
         // constants used by parsed files but defined in files the prefilter skipped
         load_wanted_consts(&mut parsed, &found, &owners, opts, &prefilter);
 
+        // the other files of named files' packages: evidence for the index only
+        let context_facts = index_context(&context, &found, &parsed, &owners, opts, &packages, &prefilter);
+
         // the crate indexes
         let mut groups: HashMap<Option<usize>, Vec<&FileFacts>> = HashMap::new();
         for (p, owner) in parsed.iter().zip(&owners) {
             if let Some(facts) = &p.facts {
                 groups.entry(*owner).or_default().push(facts);
             }
+        }
+        for (package, facts) in &context_facts {
+            groups.entry(Some(*package)).or_default().push(facts);
         }
         let indexes: HashMap<Option<usize>, CrateIndex> =
             groups.into_par_iter().map(|(k, files)| (k, CrateIndex::build(files))).collect();
@@ -463,6 +475,117 @@ fn load_wanted_consts(
     for (i, p) in loaded {
         parsed[i] = p;
     }
+}
+
+/// The other Rust files of the packages of files named on the command line (the pre-commit
+/// hook names only the staged files), with their package: their facts feed the index so
+/// evidence defined elsewhere in the crate (aliases, fields, signatures) is seen. They are
+/// not analysed or reported.
+fn context_files(
+    opts: &ScanOptions,
+    found: &[discover::Discovered],
+    owners: &[Option<usize>],
+    packages: &mut packages::Packages,
+) -> Vec<(discover::Discovered, usize)> {
+    let named: Vec<&std::path::Path> = opts.paths.iter().filter(|p| p.is_file()).map(PathBuf::as_path).collect();
+    if named.is_empty() {
+        return Vec::new();
+    }
+    let wanted: std::collections::BTreeSet<usize> = found
+        .iter()
+        .zip(owners)
+        .filter(|(f, _)| named.contains(&f.path.as_path()) && f.config.is_none())
+        .filter_map(|(_, owner)| *owner)
+        .collect();
+    let scanned: std::collections::HashSet<PathBuf> =
+        found.iter().filter_map(|f| std::fs::canonicalize(&f.path).ok()).collect();
+    let mut out = Vec::new();
+    for package in wanted {
+        let root = packages.roots[package].root.clone();
+        let Ok((files, _)) = discover::discover(&[root], opts.include_tests, opts.config.exclusion()) else {
+            continue;
+        };
+        for file in files {
+            if file.config.is_none()
+                && !scanned.contains(&file.path)
+                && packages.package_of(&file.path) == Some(package)
+            {
+                out.push((file, package));
+            }
+        }
+    }
+    out
+}
+
+/// Facts of the context files, by package: from the facts cache when a file is unchanged,
+/// otherwise parsed (and cached). Files the prefilter rejects contribute nothing, as in a full
+/// scan. The named files' own facts are cached too, for the next scan.
+fn index_context(
+    context: &[(discover::Discovered, usize)],
+    found: &[discover::Discovered],
+    parsed: &[FirstPass],
+    owners: &[Option<usize>],
+    opts: &ScanOptions,
+    packages: &packages::Packages,
+    prefilter: &Prefilter,
+) -> Vec<(usize, FileFacts)> {
+    let catalog = &opts.config.catalog;
+    let fingerprint = catalog.fingerprint();
+    let mut out = Vec::new();
+    let mut by_package: std::collections::BTreeMap<usize, Vec<&discover::Discovered>> = Default::default();
+    for (file, package) in context {
+        by_package.entry(*package).or_default().push(file);
+    }
+    for (package, files) in by_package {
+        let info = &packages.roots[package];
+        let rel = |path: &std::path::Path| path.strip_prefix(&info.root).ok().map(|r| r.to_string_lossy().into_owned());
+        let mut cache = opts.cache_dir.as_deref().map(|dir| cache::PackageCache::open(dir, &info.root, fingerprint));
+        // read and hash in parallel; files the prefilter rejects are dropped
+        let texts: Vec<(String, String, u128)> = files
+            .par_iter()
+            .filter_map(|f| {
+                let text = read_text(f, opts.max_file_size).ok()?;
+                if !info.uses_pools && !prefilter.matches(&text) {
+                    return None;
+                }
+                let hash = cache::content_hash(&text);
+                Some((rel(&f.path)?, text, hash))
+            })
+            .collect();
+        let mut misses = Vec::new();
+        for (rel, text, hash) in texts {
+            match cache.as_mut().and_then(|c| c.take(&rel, hash)) {
+                Some(facts) => out.push((package, facts)),
+                None => misses.push((rel, text, hash)),
+            }
+        }
+        let fresh: Vec<(String, u128, FileFacts)> = misses
+            .into_par_iter()
+            .filter_map(|(rel, text, hash)| {
+                let module = module_of(std::path::Path::new(&rel));
+
+                let facts =
+                    guarded(|| syn::parse_file(&text).ok().map(|tree| FileFacts::extract(&tree, catalog, module)));
+                Some((rel, hash, facts.ok()??))
+            })
+            .collect();
+        let Some(mut cache) = cache else {
+            out.extend(fresh.into_iter().map(|(_, _, facts)| (package, facts)));
+            continue;
+        };
+        for (rel, hash, facts) in fresh {
+            cache.insert(rel, hash, facts.clone());
+            out.push((package, facts));
+        }
+        for (i, p) in parsed.iter().enumerate().filter(|(i, _)| owners[*i] == Some(package)) {
+            let path = std::fs::canonicalize(&found[i].path).ok();
+            if let (Some(source), Some(facts), Some(rel)) = (&p.source, &p.facts, path.as_deref().and_then(rel)) {
+                cache.insert(rel, cache::content_hash(&source.text), facts.clone());
+            }
+        }
+        cache.save();
+    }
+    out
 }
 
 /// Runs the rules over the pool settings of a configuration file.

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 /// An owned, simplified constant expression.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ConstExpr {
     /// An integer literal.
     Int(i128),
@@ -29,7 +29,7 @@ pub enum ConstExpr {
 }
 
 /// How a `Duration` constructor reads its arguments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DurationCtor {
     /// One argument in a unit of this many nanoseconds (`from_secs`: 1e9).
     Unit(u128),

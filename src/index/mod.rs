@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use types::{lower_path, lower_type, TypeRef, UseMap};
 
 /// A function or method signature.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FnSig {
     /// Function name.
     pub name: String,
@@ -63,7 +63,7 @@ pub fn module_of(path: &std::path::Path) -> Vec<String> {
 }
 
 /// What one file contributes to its crate's index.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     /// Imports, renames and globs.
     pub uses: UseMap,

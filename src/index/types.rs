@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 /// A type as written, reduced to what evidence needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TypeRef {
     /// `a::b::C<T, U>`: path segments (after `use` expansion) and the last segment's type arguments.
     Path {
@@ -67,7 +67,7 @@ impl fmt::Display for TypeRef {
 }
 
 /// The `use` items of one file: imported names with their full paths, and glob imports.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct UseMap {
     /// Local name → full path (`DbPool` → `crate::db::Pool`, `Pool` → `sqlx::Pool`).
     pub names: HashMap<String, Vec<String>>,
