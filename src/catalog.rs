@@ -724,7 +724,10 @@ impl Catalog {
 /// True when `path` ends with the `::`-separated segments of `suffix`.
 pub fn path_ends_with(path: &[String], suffix: &str) -> bool {
     // split by hand: `str::split("::")` sets up a substring searcher on every call, and this
-    // runs for every catalogue entry on every call expression
+    // runs for every catalogue entry on every call expression; most fail on the last segment
+    if !path.last().is_some_and(|last| suffix.as_bytes().ends_with(last.as_bytes())) {
+        return false;
+    }
     let mut segments = path.iter().rev();
     let mut rest = suffix.as_bytes();
     loop {

@@ -520,7 +520,7 @@ impl Walker<'_, '_> {
 
     fn stmt(&mut self, s: &syn::Stmt, tail: bool) -> bool {
         let scope = self.body.scopes.len() - 1;
-        self.body.stmts.push((scope, self.body.file.span(s)));
+        self.body.stmts.push((scope, self.body.file.stmt_span(s)));
         let diverges = self.stmt_inner(s, tail);
         self.body.stmts.pop();
         diverges
@@ -754,7 +754,7 @@ impl Walker<'_, '_> {
             syn::Expr::Await(a) => {
                 let d = self.expr(&a.base);
                 if self.body.in_async() {
-                    self.wait(Wait { span: self.body.file.span(e), exprs: vec![&*a.base], how: "`.await`" });
+                    self.wait(Wait { span: self.body.file.expr_span(e), exprs: vec![&*a.base], how: "`.await`" });
                 }
                 d
             }
@@ -1324,10 +1324,10 @@ impl<'a> BodyCx<'a> {
         let Some(ident) = p.path.get_ident() else {
             return;
         };
-        let span = self.file.span(e);
         let Some(b) = self.lookup(&ident.to_string()) else {
             return;
         };
+        let span = self.file.token_span(ident.span());
         let ids: Vec<usize> = b.owns.into_iter().chain(b.families.iter().copied()).collect();
         for id in ids {
             self.tracked[id].last_use = Some(span);
@@ -2236,14 +2236,14 @@ impl BodyCx<'_> {
                     matches!(self.file.index.classify(&owner, catalog), TypeClass::Pool(Some(k)) if k == api)
                 })
         };
-        let shown = path[n.saturating_sub(2)..].join("::");
+        let shown = || path[n.saturating_sub(2)..].join("::");
         for (i, api) in catalog.crates.iter().enumerate() {
             if path_ends_with_any(path, &api.pool_constructors) && owned_by(i) {
-                return Some((shown, true));
+                return Some((shown(), true));
             }
             let raw_fn = api.raw_connect.iter().any(|r| path_ends_with(path, r) && (r.contains("::") || n == 1));
             if raw_fn && owned_by(i) {
-                return Some((shown, false));
+                return Some((shown(), false));
             }
         }
         None
