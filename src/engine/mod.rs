@@ -11,7 +11,7 @@ use crate::analysis::summary::CrateFacts;
 use crate::analysis::{self, FileCx};
 use crate::catalog::{Catalog, Policy};
 use crate::config::Config;
-use crate::index::{file_uses, module_of, CrateIndex, FileFacts, IndexView};
+use crate::index::{module_of, CrateIndex, FileFacts, IndexView};
 use crate::report::{Diagnostic, Report, Severity};
 use crate::rules::{self, Rule};
 use crate::source::{SourceFile, SourceMap, Span};
@@ -365,14 +365,14 @@ fn second_pass(
         let Ok(file) = syn::parse_file(&source.text) else {
             return Default::default();
         };
-        let uses = file_uses(&file, catalog);
+        // the imports were read in pass 1, by the same `file_uses`
         let own = CrateIndex::build([facts]);
         let cx = FileCx {
             id,
             source,
             catalog,
             index: IndexView { file: &own, krate: index },
-            uses: &uses,
+            uses: &facts.uses,
             module: module_of(&source.path),
             policy,
         };
