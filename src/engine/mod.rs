@@ -336,20 +336,25 @@ fn first_pass_text(
     if !parse_all && !prefilter.matches(&text) {
         return FirstPass::default();
     }
-    if let Some(at) = too_deep(&text) {
-        let message = format!("nesting deeper than {MAX_NESTING} levels; not analysed");
-        return FirstPass { source: Some(source_of(text)), problem: Some((at, message)), ..FirstPass::default() };
-    }
-    let outcome = guarded(|| match syn::parse_file(&text) {
-        Ok(parsed) => Ok(FileFacts::extract(&parsed, catalog, module_of(&file.path))),
-        Err(e) => Err((e.span().byte_range().start, format!("cannot parse: {e}"))),
-    });
+    let outcome = extract_facts(&text, &file.path, catalog);
     let source = Some(source_of(text));
     match outcome {
-        Ok(Ok(facts)) => FirstPass { source, facts: Some(facts), ..FirstPass::default() },
-        Ok(Err((offset, message))) => FirstPass { source, problem: Some((offset, message)), ..FirstPass::default() },
-        Err(panic) => FirstPass { source, problem: Some((0, panic)), ..FirstPass::default() },
+        Ok(facts) => FirstPass { source, facts: Some(facts), ..FirstPass::default() },
+        Err(problem) => FirstPass { source, problem: Some(problem), ..FirstPass::default() },
     }
+}
+
+/// Parses a Rust file's text and extracts its index facts; or why it cannot be analysed, as a
+/// byte offset and a message (nesting too deep, a syntax error, an internal error).
+fn extract_facts(text: &str, path: &std::path::Path, catalog: &Catalog) -> Result<FileFacts, (usize, String)> {
+    if let Some(at) = too_deep(text) {
+        return Err((at, format!("nesting deeper than {MAX_NESTING} levels; not analysed")));
+    }
+    let outcome = guarded(|| match syn::parse_file(text) {
+        Ok(parsed) => Ok(FileFacts::extract(&parsed, catalog, module_of(path))),
+        Err(e) => Err((e.span().byte_range().start, format!("cannot parse: {e}"))),
+    });
+    outcome.unwrap_or_else(|panic| Err((0, panic)))
 }
 
 fn second_pass(
@@ -541,7 +546,7 @@ fn index_context(
         let rel = |path: &std::path::Path| path.strip_prefix(&info.root).ok().map(|r| r.to_string_lossy().into_owned());
         let mut cache = opts.cache_dir.as_deref().map(|dir| cache::PackageCache::open(dir, &info.root, fingerprint));
         // read and hash in parallel; files the prefilter rejects are dropped
-        let texts: Vec<(String, String, u128)> = files
+        let texts: Vec<(&discover::Discovered, String, String, u128)> = files
             .par_iter()
             .filter_map(|f| {
                 let text = read_text(f, opts.max_file_size).ok()?;
@@ -549,25 +554,20 @@ fn index_context(
                     return None;
                 }
                 let hash = cache::content_hash(&text);
-                Some((rel(&f.path)?, text, hash))
+                Some((*f, rel(&f.path)?, text, hash))
             })
             .collect();
         let mut misses = Vec::new();
-        for (rel, text, hash) in texts {
+        for (file, rel, text, hash) in texts {
             match cache.as_mut().and_then(|c| c.take(&rel, hash)) {
                 Some(facts) => out.push((package, facts)),
-                None => misses.push((rel, text, hash)),
+                None => misses.push((file, rel, text, hash)),
             }
         }
+        // a context file that cannot be analysed contributes nothing; it is not reported
         let fresh: Vec<(String, u128, FileFacts)> = misses
             .into_par_iter()
-            .filter_map(|(rel, text, hash)| {
-                let module = module_of(std::path::Path::new(&rel));
-
-                let facts =
-                    guarded(|| syn::parse_file(&text).ok().map(|tree| FileFacts::extract(&tree, catalog, module)));
-                Some((rel, hash, facts.ok()??))
-            })
+            .filter_map(|(file, rel, text, hash)| Some((rel, hash, extract_facts(&text, &file.path, catalog).ok()?)))
             .collect();
         let Some(mut cache) = cache else {
             out.extend(fresh.into_iter().map(|(_, _, facts)| (package, facts)));
