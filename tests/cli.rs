@@ -177,6 +177,19 @@ fn rules_and_explain_document_every_rule() {
     }
 }
 
+/// Runs `cargo poolcheck --format short` in `dir`, expects exit status 1, returns stdout.
+fn cargo_poolcheck_finds_something(dir: &Path) -> String {
+    let out = Command::cargo_bin("cargo-poolcheck")
+        .unwrap()
+        .args(["poolcheck", "--format", "short"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
 #[test]
 fn cargo_poolcheck_scans_a_single_package_in_the_current_folder() {
     let dir = tempfile::tempdir().unwrap();
@@ -187,14 +200,7 @@ fn cargo_poolcheck_scans_a_single_package_in_the_current_folder() {
     .unwrap();
     std::fs::create_dir(dir.path().join("src")).unwrap();
     std::fs::copy(format!("{SAMPLE}/sessions.rs"), dir.path().join("src/lib.rs")).unwrap();
-    let out = Command::cargo_bin("cargo-poolcheck")
-        .unwrap()
-        .args(["poolcheck", "--format", "short"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = cargo_poolcheck_finds_something(dir.path());
     assert!(stdout.starts_with("src/lib.rs:6:5: error[conn-forgotten]"), "{stdout}");
 }
 
@@ -202,14 +208,7 @@ fn cargo_poolcheck_scans_a_single_package_in_the_current_folder() {
 fn cargo_poolcheck_scans_the_workspace_members() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(Path::new("testdata/workspace"), dir.path());
-    let out = Command::cargo_bin("cargo-poolcheck")
-        .unwrap()
-        .args(["poolcheck", "--format", "short"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = cargo_poolcheck_finds_something(dir.path());
     // the alias `Db` is defined in another file of the crate: the index resolves it
     assert_eq!(stdout.trim(), "api/src/db.rs:5:5: error[conn-forgotten]: pooled connection `conn` is forgotten: `mem::forget` skips its `Drop`, so its pool slot never returns");
 }
