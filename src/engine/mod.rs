@@ -680,6 +680,11 @@ fn parse_error(file: usize, offset: usize, message: &str) -> Diagnostic {
     Diagnostic::new(rules::PARSE_ERROR, Severity::Warning, span, message.to_owned())
 }
 
+/// A byte of an identifier (ASCII; a non-ASCII byte counts too, as part of some word).
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
 /// A cheap substring test: files of packages that cannot reach a pool crate are parsed only if
 /// they mention a catalogued crate or a distinctive pool or guard type name.
 pub struct Prefilter(AhoCorasick);
@@ -703,8 +708,34 @@ impl Prefilter {
         Prefilter(ac)
     }
 
-    /// Whether a file's text may concern pools.
+    /// Whether a file's text may concern pools: a needle at the start of a word (`bb8` in
+    /// `use bb8::Pool`, not in the hex literal `0x4bb8…`). Needles are identifiers, so a match
+    /// that starts inside a word hides no match that starts a word.
     pub fn matches(&self, text: &str) -> bool {
-        self.0.is_match(text)
+        let bytes = text.as_bytes();
+        self.0.find_iter(text).any(|m| m.start() == 0 || !is_word_byte(bytes[m.start() - 1]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prefilter_matches_needles_at_the_start_of_a_word_only() {
+        let prefilter = Prefilter::new(Catalog::embedded());
+        for text in [
+            "use bb8::Pool;",
+            "bb8::Pool::builder()",
+            "fn f(p: &sqlx::PgPool) {}",
+            "x: PgPoolOptions",
+            "(deadpool_postgres::Pool)",
+        ] {
+            assert!(prefilter.matches(text), "{text}");
+        }
+        // hex GUIDs of FFI bindings, identifiers that merely contain a needle
+        for text in ["const IID: u128 = 0x4bb8_1234;", "let my_sqlx_port = 1;", "struct MyPgPoolish;", "é_sqlx"] {
+            assert!(!prefilter.matches(text), "{text}");
+        }
     }
 }
