@@ -1,12 +1,13 @@
 //! Micro-benchmarks of the phases between parsing and reporting, on a generated crate of 100
-//! files × 50 functions (the shape of `scripts/gen-app.py`): building the crate index from the
-//! files' facts, analysing one file against it, and building the crate's function summaries.
+//! files × 50 functions (the shape of `scripts/gen-app.py`): extracting a file's index facts
+//! (from a whole parse and from the skimmed parse pass 1 uses), building the crate index from
+//! the files' facts, analysing one file against it, and building the crate's function summaries.
 //! Run with `cargo bench --bench phases`; whole-process figures are in `scripts/bench`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use poolcheck::analysis::{analyze_file, facts::FileFnFacts, summary::CrateFacts, FileCx};
 use poolcheck::catalog::{Catalog, Policy};
-use poolcheck::index::{file_uses, module_of, CrateIndex, FileFacts, IndexView};
+use poolcheck::index::{file_uses, module_of, skim, CrateIndex, FileFacts, IndexView};
 use poolcheck::source::SourceFile;
 use std::path::PathBuf;
 
@@ -43,6 +44,15 @@ fn phases(c: &mut Criterion) {
         sources.iter().map(|s| syn::parse_file(&s.text).expect("generated code parses")).collect();
     let facts: Vec<FileFacts> =
         sources.iter().zip(&trees).map(|(s, t)| FileFacts::extract(t, catalog, module_of(&s.path))).collect();
+
+    let text = &sources[0].text;
+    let module = module_of(&sources[0].path);
+    c.bench_function("facts: whole parse and extract (one file)", |b| {
+        b.iter(|| FileFacts::extract(&syn::parse_file(text).expect("parses"), catalog, module.clone()))
+    });
+    c.bench_function("facts: skimmed parse and extract (one file)", |b| {
+        b.iter(|| FileFacts::extract(&skim::parse(text).expect("parses"), catalog, module.clone()))
+    });
 
     c.bench_function("index: build a crate index (100 files)", |b| b.iter(|| CrateIndex::build(&facts)));
 

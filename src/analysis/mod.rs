@@ -218,21 +218,9 @@ mod tests {
                 syn::visit::visit_expr(self, e);
             }
         }
-        let mut files = Vec::new();
-        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if path.extension().is_some_and(|x| x == "rs") {
-                    files.push(path);
-                }
-            }
-        }
         let catalog = Catalog::embedded();
         let mut checked = 0;
-        for path in files {
+        for path in crate::fixture_rust_files() {
             let text = std::fs::read_to_string(&path).unwrap();
             // the parse-error fixtures are meant not to parse
             let Ok(tree) = syn::parse_file(&text) else { continue };

@@ -11,7 +11,7 @@ use crate::analysis::summary::CrateFacts;
 use crate::analysis::{self, FileCx};
 use crate::catalog::{Catalog, Policy};
 use crate::config::Config;
-use crate::index::{module_of, CrateIndex, FileFacts, IndexView};
+use crate::index::{module_of, skim, CrateIndex, FileFacts, IndexView};
 use crate::report::{Diagnostic, Report, Severity};
 use crate::rules::{self, Rule};
 use crate::source::{SourceFile, SourceMap, Span};
@@ -241,15 +241,9 @@ pub fn check_text(path: &std::path::Path, text: &str, config: &Config, rules: &[
             Err(message) => vec![parse_error(0, 0, &message)],
         };
     }
-    if let Some(at) = too_deep(text) {
-        return vec![parse_error(0, at, &format!("nesting deeper than {MAX_NESTING} levels; not analysed"))];
-    }
-    let module = module_of(path);
-    let parsed = guarded(|| syn::parse_file(text).map(|file| FileFacts::extract(&file, catalog, module)));
-    let facts = match parsed {
-        Ok(Ok(facts)) => facts,
-        Ok(Err(e)) => return vec![parse_error(0, 0, &format!("cannot parse: {e}"))],
-        Err(message) => return vec![parse_error(0, 0, &message)],
+    let facts = match extract_facts(text, path, catalog) {
+        Ok(facts) => facts,
+        Err((offset, message)) => return vec![parse_error(0, offset, &message)],
     };
     let index = CrateIndex::build([&facts]);
     let (mut diagnostics, fn_facts) = second_pass(0, &source, &facts, &index, rules, catalog, policy);
@@ -344,17 +338,24 @@ fn first_pass_text(
     }
 }
 
-/// Parses a Rust file's text and extracts its index facts; or why it cannot be analysed, as a
-/// byte offset and a message (nesting too deep, a syntax error, an internal error).
+/// Parses a Rust file's text for its index facts (skimmed: see [`skim`]) and extracts them; or
+/// why it cannot be analysed, as a byte offset and a message (nesting too deep, a syntax error
+/// outside function bodies, an internal error). A syntax error inside a body is pass 2's to
+/// report; the file's items still count as evidence.
 fn extract_facts(text: &str, path: &std::path::Path, catalog: &Catalog) -> Result<FileFacts, (usize, String)> {
     if let Some(at) = too_deep(text) {
         return Err((at, format!("nesting deeper than {MAX_NESTING} levels; not analysed")));
     }
-    let outcome = guarded(|| match syn::parse_file(text) {
+    let outcome = guarded(|| match skim::parse(text).or_else(|_| syn::parse_file(text)) {
         Ok(parsed) => Ok(FileFacts::extract(&parsed, catalog, module_of(path))),
-        Err(e) => Err((e.span().byte_range().start, format!("cannot parse: {e}"))),
+        Err(e) => Err(cannot_parse(&e)),
     });
     outcome.unwrap_or_else(|panic| Err((0, panic)))
+}
+
+/// Where a syntax error is, and the message that reports it.
+fn cannot_parse(e: &syn::Error) -> (usize, String) {
+    (e.span().byte_range().start, format!("cannot parse: {e}"))
 }
 
 fn second_pass(
@@ -367,8 +368,12 @@ fn second_pass(
     policy: &Policy,
 ) -> (Vec<Diagnostic>, FileFnFacts) {
     let outcome = guarded(|| {
-        let Ok(file) = syn::parse_file(&source.text) else {
-            return Default::default();
+        let file = match syn::parse_file(&source.text) {
+            Ok(file) => file,
+            Err(e) => {
+                let (offset, message) = cannot_parse(&e);
+                return (vec![parse_error(id, offset, &message)], FileFnFacts::default());
+            }
         };
         // the imports were read in pass 1, by the same `file_uses`
         let own = CrateIndex::build([facts]);

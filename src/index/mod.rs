@@ -5,6 +5,7 @@
 //! [`CrateIndex::build`] merges the facts of one crate. Both are linear in the crate's size.
 
 pub mod consts;
+pub mod skim;
 pub mod types;
 
 use crate::catalog::{Catalog, GuardKind};
@@ -12,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use types::{lower_path, lower_type, TypeRef, UseMap};
 
 /// A function or method signature.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FnSig {
     /// Function name.
     pub name: String,
@@ -63,7 +64,7 @@ pub fn module_of(path: &std::path::Path) -> Vec<String> {
 }
 
 /// What one file contributes to its crate's index.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     /// Imports, renames and globs.
     pub uses: UseMap,
@@ -147,10 +148,7 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
         if let Some(last) = p.path.segments.last() {
             let name = last.ident.to_string();
-            let screaming = name.len() > 1
-                && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-                && name.chars().any(|c| c.is_ascii_uppercase());
-            if screaming {
+            if skim::is_screaming(&name) {
                 self.facts.const_refs.push(name);
             }
         }

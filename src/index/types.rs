@@ -67,7 +67,7 @@ impl fmt::Display for TypeRef {
 }
 
 /// The `use` items of one file: imported names with their full paths, and glob imports.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UseMap {
     /// Local name → full path (`DbPool` → `crate::db::Pool`, `Pool` → `sqlx::Pool`).
     pub names: HashMap<String, Vec<String>>,
