@@ -349,6 +349,9 @@ impl Config {
 
     /// The policy that applies to a file.
     pub fn policy_for(&self, path: &Path) -> &Policy {
+        if self.path_policies.is_empty() {
+            return &self.policy;
+        }
         if let Some(rel) = self.relative(path) {
             if let Some((_, _, policy)) = self.path_policies.iter().rev().find(|(_, set, _)| set.is_match(&rel)) {
                 return policy;

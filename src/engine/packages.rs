@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 pub struct Packages {
     /// Folder → the package root that owns it (`None`: no manifest above it).
     owner: HashMap<PathBuf, Option<usize>>,
+    /// A file's folder as discovered (not canonical) → its owner, so that each folder is
+    /// canonicalised once rather than once per file.
+    owner_of_parent: HashMap<PathBuf, Option<usize>>,
     /// Known packages.
     pub roots: Vec<PackageInfo>,
 }
@@ -30,9 +33,14 @@ pub struct PackageInfo {
 impl Packages {
     /// The package owning `file`, by the nearest `Cargo.toml` with a `[package]` table.
     pub fn package_of(&mut self, file: &Path) -> Option<usize> {
-        let dir = file.parent()?;
-        let dir = std::fs::canonicalize(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }).ok()?;
-        self.package_of_dir(&dir)
+        let parent = file.parent()?;
+        if let Some(known) = self.owner_of_parent.get(parent) {
+            return *known;
+        }
+        let dir = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+        let found = std::fs::canonicalize(dir).ok().and_then(|dir| self.package_of_dir(&dir));
+        self.owner_of_parent.insert(parent.to_path_buf(), found);
+        found
     }
 
     fn package_of_dir(&mut self, dir: &Path) -> Option<usize> {
