@@ -346,7 +346,7 @@ fn extract_facts(text: &str, path: &std::path::Path, catalog: &Catalog) -> Resul
     if let Some(at) = too_deep(text) {
         return Err((at, format!("nesting deeper than {MAX_NESTING} levels; not analysed")));
     }
-    let outcome = guarded(|| match skim::parse(text).or_else(|_| syn::parse_file(text)) {
+    let outcome = guarded(|| match skim::parse(text) {
         Ok(parsed) => Ok(FileFacts::extract(&parsed, catalog, module_of(path))),
         Err(e) => Err(cannot_parse(&e)),
     });

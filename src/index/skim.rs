@@ -30,11 +30,13 @@ const ITEM_KEYWORDS: &[&str] = &[
     "macro_rules",
 ];
 
-/// Parses a file with the parts that cannot contribute facts cut out.
+/// Parses a file with the parts that cannot contribute facts cut out. When the scanner cannot
+/// follow the text, or the skimmed text does not parse, the file is parsed whole (once), so an
+/// error always comes from the whole text, with its positions.
 pub fn parse(text: &str) -> syn::Result<syn::File> {
-    match skim(text) {
-        Some(skimmed) => syn::parse_file(&skimmed),
-        None => syn::parse_file(text),
+    match skim(text).map(|skimmed| syn::parse_file(&skimmed)) {
+        Some(Ok(file)) => Ok(file),
+        _ => syn::parse_file(text),
     }
 }
 
@@ -113,7 +115,7 @@ fn scan(text: &str) -> Option<(Vec<Token>, Vec<Cut>)> {
                 continue;
             }
             b'/' if at(i + 1) == b'/' => {
-                i = memchr_newline(b, i);
+                i = line_end(b, i);
                 comments.push(Cut { start, end: i, space: true });
                 continue;
             }
@@ -178,7 +180,7 @@ fn scan(text: &str) -> Option<(Vec<Token>, Vec<Cut>)> {
 }
 
 /// The end of a `//` comment: its newline (or the end of the text).
-fn memchr_newline(b: &[u8], from: usize) -> usize {
+fn line_end(b: &[u8], from: usize) -> usize {
     b[from..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| from + p)
 }
 
