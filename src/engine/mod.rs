@@ -685,11 +685,6 @@ fn parse_error(file: usize, offset: usize, message: &str) -> Diagnostic {
     Diagnostic::new(rules::PARSE_ERROR, Severity::Warning, span, message.to_owned())
 }
 
-/// A byte of an identifier (ASCII; a non-ASCII byte counts too, as part of some word).
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
 /// A cheap substring test: files of packages that cannot reach a pool crate are parsed only if
 /// they mention a catalogued crate or a distinctive pool or guard type name.
 pub struct Prefilter(AhoCorasick);
@@ -718,7 +713,7 @@ impl Prefilter {
     /// that starts inside a word hides no match that starts a word.
     pub fn matches(&self, text: &str) -> bool {
         let bytes = text.as_bytes();
-        self.0.find_iter(text).any(|m| m.start() == 0 || !is_word_byte(bytes[m.start() - 1]))
+        self.0.find_iter(text).any(|m| m.start() == 0 || !skim::is_word_byte(bytes[m.start() - 1]))
     }
 }
 

@@ -275,13 +275,19 @@ fn literal_end(text: &str, quote_at: usize, hashes: usize) -> Option<usize> {
     }
 }
 
+/// A byte of an identifier (ASCII letters, digits, `_`; a non-ASCII byte counts too, as part
+/// of some word).
+pub fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
 fn is_ident_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
+    is_word_byte(c) && !c.is_ascii_digit()
 }
 
 /// The end of the identifier-like run (letters, digits, `_`, any non-ASCII) from `from`.
 fn ident_end(b: &[u8], from: usize) -> usize {
-    b[from..].iter().position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80)).map_or(b.len(), |p| from + p)
+    b[from..].iter().position(|&c| !is_word_byte(c)).map_or(b.len(), |p| from + p)
 }
 
 /// Where a group of tokens sits.
