@@ -25,18 +25,10 @@ pub mod suppress;
 /// Every Rust file under `fixtures/`, for tests that check a property on all of them.
 #[cfg(test)]
 pub(crate) fn fixture_rust_files() -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).expect("fixtures are readable") {
-            let path = entry.expect("fixtures are readable").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|x| x == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
+    walkdir::WalkDir::new(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
+        .sort_by_file_name()
+        .into_iter()
+        .map(|entry| entry.expect("fixtures are readable").into_path())
+        .filter(|path| path.extension().is_some_and(|x| x == "rs"))
+        .collect()
 }

@@ -1,6 +1,8 @@
 //! End-to-end tests of the built binaries: formats, exit codes, bad input, file lists and
 //! `cargo poolcheck`.
 
+mod support;
+
 use assert_cmd::Command;
 use std::path::Path;
 
@@ -215,21 +217,9 @@ fn cargo_poolcheck_scans_the_workspace_members() {
 
 /// Every file in a tree with its content, to show a scan wrote nothing there.
 fn snapshot_tree(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut out: Vec<_> = walkdir_files(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect();
+    let mut out: Vec<_> =
+        support::files_under(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect();
     out.sort();
-    out
-}
-
-fn walkdir_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walkdir_files(&p));
-        } else {
-            out.push(p);
-        }
-    }
     out
 }
 
@@ -264,13 +254,13 @@ fn a_named_file_is_analysed_with_its_package_and_the_cache_follows_edits() {
     let (code, out) = named(&["--no-cache"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("src/handler.rs:5:5: error[conn-forgotten]"), "{out}");
-    assert!(walkdir_files(cache.path()).is_empty());
+    assert!(support::files_under(cache.path()).is_empty());
 
     // with it: the same finding, from a cold cache and then a warm one
     for _ in 0..2 {
         let (code, again) = named(&[]);
         assert_eq!((code, &again), (1, &out));
-        assert_eq!(walkdir_files(cache.path()).len(), 1, "one cache file per package");
+        assert_eq!(support::files_under(cache.path()).len(), 1, "one cache file per package");
     }
     assert_eq!(snapshot_tree(root), before, "the scanned tree is never written");
 

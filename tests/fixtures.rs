@@ -2,15 +2,17 @@
 //! markers, in both directions: a marker with no diagnostic is a miss, a diagnostic with no
 //! marker is a false positive. Also checks every registered rule has a fixture folder.
 
+mod support;
+
 use poolcheck::engine::{scan, ScanOptions};
 use poolcheck::rules;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// `(file, line, rule)` expectations read from markers.
 fn markers(root: &Path) -> Vec<(String, usize, String)> {
     let mut out = Vec::new();
-    for entry in walk(root) {
+    for entry in support::files_under(root) {
         let name = entry.to_string_lossy().replace('\\', "/");
         if name.ends_with(".json.expect") {
             let text = std::fs::read_to_string(&entry).unwrap();
@@ -37,19 +39,6 @@ fn markers(root: &Path) -> Vec<(String, usize, String)> {
         }
     }
     out.sort();
-    out
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
     out
 }
 

@@ -1,6 +1,8 @@
 //! Hostile inputs: each gets a clear diagnostic or is skipped, the scan goes on, nothing hangs
 //! or panics. Plus determinism: the output never depends on the order files are found in.
 
+mod support;
+
 use assert_cmd::Command;
 use poolcheck::engine::{check_text, discover::discover, scan, scan_files, ScanOptions};
 use poolcheck::report::{render, Format};
@@ -178,18 +180,8 @@ fn files_deleted_during_a_scan_never_crash_it() {
 }
 
 fn fixture_files() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![PathBuf::from("fixtures")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if !p.to_string_lossy().ends_with(".expect") {
-                out.push(p);
-            }
-        }
-    }
+    let mut out = support::files_under(Path::new("fixtures"));
+    out.retain(|p| !p.to_string_lossy().ends_with(".expect"));
     out.sort();
     out
 }
