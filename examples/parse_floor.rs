@@ -3,6 +3,8 @@
 //! (`parse_floor --prefilter DIR`). Same walker, same threads, no analysis. Files `syn` cannot
 //! parse are listed on stderr with the position and the error.
 
+mod support;
+
 use poolcheck::catalog::Catalog;
 use poolcheck::engine::Prefilter;
 use rayon::prelude::*;
@@ -14,12 +16,7 @@ fn main() {
         eprintln!("usage: parse_floor [--prefilter] DIR");
         std::process::exit(2);
     };
-    let files: Vec<std::path::PathBuf> = ignore::WalkBuilder::new(root)
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
-        .map(|e| e.into_path())
-        .collect();
+    let files = support::rust_files(root);
     let filter = Prefilter::new(Catalog::embedded());
     let (parsed, failed): (usize, usize) = files
         .par_iter()

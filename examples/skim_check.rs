@@ -2,6 +2,8 @@
 //! index facts as a whole parse (`cargo run --release --example skim_check DIR`), and reports
 //! how much of the text the skim cut. Prints each file that differs; exits 1 if any does.
 
+mod support;
+
 use poolcheck::catalog::Catalog;
 use poolcheck::index::{module_of, skim, FileFacts};
 use rayon::prelude::*;
@@ -11,12 +13,7 @@ fn main() {
         eprintln!("usage: skim_check DIR");
         std::process::exit(2);
     };
-    let files: Vec<std::path::PathBuf> = ignore::WalkBuilder::new(root)
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
-        .map(|e| e.into_path())
-        .collect();
+    let files = support::rust_files(&root);
     let catalog = Catalog::embedded();
     let (compared, differ) = files
         .par_iter()
