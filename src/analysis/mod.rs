@@ -38,11 +38,10 @@ pub struct FileCx<'a> {
 impl FileCx<'_> {
     /// Byte span of a syntax node.
     pub fn span(&self, node: &impl Spanned) -> Span {
-        let r = node.span().byte_range();
-        Span { file: self.id, start: r.start, end: r.end.max(r.start) }
+        self.token_span(node.span())
     }
 
-    /// Byte span of one token.
+    /// Byte span of one token (or of a joined `proc_macro2` span).
     pub fn token_span(&self, token: proc_macro2::Span) -> Span {
         let r = token.byte_range();
         Span { file: self.id, start: r.start, end: r.end.max(r.start) }
