@@ -54,17 +54,18 @@ fn phases(c: &mut Criterion) {
         b.iter(|| FileFacts::extract(&skim::parse(text).expect("parses"), catalog, module.clone()))
     });
 
-    c.bench_function("index: build a crate index (100 files)", |b| b.iter(|| CrateIndex::build(&facts)));
+    c.bench_function("index: build a crate index (100 files)", |b| b.iter(|| CrateIndex::build(&facts, "")));
 
-    let index = CrateIndex::build(&facts);
+    let index = CrateIndex::build(&facts, "");
     let analyse = |i: usize| -> FileFnFacts {
-        let own = CrateIndex::build([&facts[i]]);
+        let own = CrateIndex::build([&facts[i]], "");
         let uses = file_uses(&trees[i], catalog);
         let cx = FileCx {
             id: i,
             source: &sources[i],
             catalog,
-            index: IndexView { file: &own, krate: &index },
+            krate: "",
+            index: IndexView { name: "", file: &own, krate: &index, deps: &[] },
             uses: &uses,
             module: module_of(&sources[i].path),
             policy,

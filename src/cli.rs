@@ -304,20 +304,13 @@ fn emit(report: &Report, args: &CheckArgs) -> Result<()> {
     Ok(())
 }
 
-/// The package folders of the cargo workspace around the current directory.
+/// The package folders of the cargo workspace around the current directory, read from its
+/// manifests (see [`crate::engine::packages::workspace_members`]).
 fn workspace_roots() -> Result<Vec<PathBuf>> {
-    let metadata = cargo_metadata::MetadataCommand::new()
-        .no_deps()
-        .exec()
-        .context("cannot read the cargo workspace (is there a Cargo.toml here?)")?;
-    let mut roots: Vec<PathBuf> = metadata
-        .workspace_packages()
-        .iter()
-        .filter_map(|p| p.manifest_path.parent().map(|d| d.as_std_path().to_path_buf()))
-        .collect();
-    roots.sort();
-    roots.dedup();
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let roots = crate::engine::packages::workspace_members(&cwd)
+        .map_err(|e| anyhow::anyhow!("cannot read the cargo workspace: {e}"))?;
+    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
     Ok(roots
         .into_iter()
         .map(|r| match r.strip_prefix(&cwd) {

@@ -298,3 +298,71 @@ fn integration_tests_are_left_out_unless_asked_for() {
     // a file named on the command line is always scanned
     assert_eq!(run(&["check", test_file.to_str().unwrap()]).0, 1);
 }
+
+const LEDGER: &str = "fixtures/nested-acquire/ws_ledger";
+
+/// A crate scanned alone is analysed with the crates it depends on by path (here through a
+/// renamed dependency), and only it is reported.
+#[test]
+fn a_crate_scanned_alone_sees_its_path_dependencies() {
+    let api = format!("{LEDGER}/crates/ledger_api");
+    let (code, out, _) = run(&["check", &api, "--format", "json"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["summary"]["files_scanned"], 1, "the storage crate is evidence, not scanned");
+    let found: Vec<(String, u64, String)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_owned(),
+                d["line"].as_u64().unwrap(),
+                d["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let lib = format!("{api}/src/lib.rs");
+    let expected = [
+        (lib.clone(), 14, "nested-acquire"),
+        (lib.clone(), 37, "nested-acquire"),
+        (lib, 56, "conn-held-while-waiting"),
+    ];
+    assert_eq!(found, expected.map(|(f, l, r)| (f, l, r.to_owned())));
+    // the witness of the cross-crate acquisition points into the storage crate
+    let labels = doc["diagnostics"][0]["labels"].to_string();
+    assert!(labels.contains("ledger_store/src/db/mod.rs"), "{labels}");
+}
+
+/// A named file (pre-commit) sees the types of its path dependencies through the facts cache.
+#[test]
+fn a_named_file_sees_the_types_of_its_path_dependencies() {
+    let cache = tempfile::tempdir().unwrap();
+    let file = format!("{LEDGER}/crates/ledger_api/src/lib.rs");
+    let out = poolcheck()
+        .env("POOLCHECK_CACHE_DIR", cache.path())
+        .args(["check", &file, "--format", "short", "--select", "conn-held-while-waiting"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "a warning: {stdout}");
+    assert!(stdout.starts_with(&format!("{file}:56:5: warning[conn-held-while-waiting]")), "{stdout}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+}
+
+/// `cargo poolcheck` reads the manifests itself: a workspace pinning a toolchain this machine
+/// lacks is scanned all the same, every member of it.
+#[test]
+fn cargo_poolcheck_needs_no_toolchain_of_the_project() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(LEDGER), dir.path());
+    std::fs::write(dir.path().join("rust-toolchain.toml"), "[toolchain]\nchannel = \"1.23.4\"\n").unwrap();
+    let stdout = cargo_poolcheck_finds_something(dir.path());
+    let rules: Vec<&str> = stdout.lines().filter_map(|l| l.split_once(": ")?.1.split(']').next()).collect();
+    assert_eq!(
+        rules,
+        ["error[nested-acquire", "error[nested-acquire", "warning[conn-held-while-waiting", "error[nested-acquire"],
+        "{stdout}"
+    );
+    assert!(stdout.contains("crates/ledger_jobs/src/lib.rs:8:5"), "{stdout}");
+}

@@ -17,7 +17,7 @@ use crate::catalog::{path_ends_with, path_ends_with_any, GuardKind, Returns};
 use crate::catalog::{SettingForm, SettingRole};
 use crate::index::consts::{ConstExpr, Evaluated};
 use crate::index::types::{lower_path, lower_type, TypeRef};
-use crate::index::{fn_key, FnSig, TypeClass};
+use crate::index::{fn_key, FnSig, IndexView, ItemRef, TypeClass};
 use crate::report::Diagnostic;
 use crate::rules::Rule;
 use crate::source::Span;
@@ -66,6 +66,10 @@ pub struct Tracked {
     pub scope: usize,
     /// The statement of that block holding its last mention so far.
     pub last_use_stmt: Option<Span>,
+    /// Bound as a reference to a temporary the `let` keeps alive (`let c = &mut pool.get()?;`):
+    /// the guard lives to the end of the block, uses of the name are reborrows, and dropping
+    /// the name releases nothing.
+    pub extended: bool,
 }
 
 /// Something the task waits on.
@@ -212,7 +216,7 @@ impl<'a> ItemWalker<'a, '_> {
         let mut body = self.body(sig.asyncness.is_some());
         let owner = self.self_ty.as_ref().and_then(TypeRef::last).map(str::to_owned);
         let name = sig.ident.to_string();
-        body.facts.key = fn_key(&self.module, owner.as_deref(), &name);
+        body.facts.key = fn_key(self.cx.krate, &self.module, owner.as_deref(), &name);
         body.facts.shown = owner.map_or_else(|| name.clone(), |o| format!("{o}::{name}"));
         body.facts.span = self.cx.span(&sig.ident);
         body.facts.handler = self.is_handler(sig, attrs);
@@ -532,6 +536,7 @@ impl Walker<'_, '_> {
                 let mut value = Value::Unknown;
                 let mut diverges = false;
                 let mut rebind = None;
+                let mut extended = false;
                 if let Some(init) = &l.init {
                     // settings in the initialiser configure the binding being made
                     let key = self.body.next_binding_key(&l.pat);
@@ -555,6 +560,14 @@ impl Walker<'_, '_> {
                         }
                     }
                     value = self.body.classify(&init.expr);
+                    // `let c = &mut pool.get()?;`: the guard is a temporary the `let` extends
+                    if let Some(temporary) = extended_temporary(&init.expr) {
+                        let owned = self.body.classify(temporary);
+                        if owned.as_owned_guard().is_some() {
+                            value = owned;
+                            extended = true;
+                        }
+                    }
                     rebind = self.body.owner_of_path(&init.expr);
                     self.note_move(&init.expr);
                     if let Some((_, else_branch)) = &init.diverge {
@@ -591,7 +604,15 @@ impl Walker<'_, '_> {
                             key: None,
                         });
                     }
-                    _ => self.body.bind_pat_tracked(pat, value, acquisition, families),
+                    _ => {
+                        let first_new = self.body.tracked.len();
+                        self.body.bind_pat_tracked(pat, value, acquisition, families);
+                        if extended {
+                            for t in &mut self.body.tracked[first_new..] {
+                                t.extended = true;
+                            }
+                        }
+                    }
                 }
                 diverges
             }
@@ -1089,6 +1110,65 @@ fn is_reborrow(e: &syn::Expr) -> bool {
     }
 }
 
+/// The temporary a `let` initialiser borrows and so keeps alive to the end of the block:
+/// `pool.get()?` in `&mut pool.get()?`, the `match` in `&mut *match pool.get() { .. }`. Places
+/// (`&conn`, `&mut *self.conn`) are borrowed, not extended.
+fn extended_temporary(e: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::Reference(r) = strip_parens(e) else {
+        return None;
+    };
+    let mut inner = strip_parens(&r.expr);
+    while let syn::Expr::Unary(u) = inner {
+        if !matches!(u.op, syn::UnOp::Deref(_)) {
+            return None;
+        }
+        inner = strip_parens(&u.expr);
+    }
+    match inner {
+        syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_) => None,
+        other => Some(other),
+    }
+}
+
+/// Whether an expression never completes normally: `return`, `continue`, `break`, a panic, or
+/// a block ending in one.
+fn diverges(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Return(_) | syn::Expr::Continue(_) | syn::Expr::Break(_) => true,
+        syn::Expr::Macro(m) => {
+            m.mac.path.segments.last().is_some_and(|s| DIVERGING_MACROS.contains(&s.ident.to_string().as_str()))
+        }
+        syn::Expr::Block(b) => b.block.stmts.iter().any(|s| match s {
+            syn::Stmt::Expr(e, _) => diverges(e),
+            syn::Stmt::Macro(m) => {
+                m.mac.path.segments.last().is_some_and(|s| DIVERGING_MACROS.contains(&s.ident.to_string().as_str()))
+            }
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+/// The name an arm's pattern takes out of `Ok(..)`/`Some(..)`, when its body hands exactly
+/// that name on (`Ok(conn) => conn`).
+fn unwrapping_arm(arm: &syn::Arm) -> bool {
+    let syn::Pat::TupleStruct(ts) = &arm.pat else {
+        return false;
+    };
+    let is_ok = ts.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some");
+    let (true, Some(syn::Pat::Ident(bound)), 1) = (is_ok, ts.elems.first(), ts.elems.len()) else {
+        return false;
+    };
+    let body = match strip_parens(&arm.body) {
+        syn::Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => strip_parens(tail),
+            _ => return false,
+        },
+        other => other,
+    };
+    matches!(body, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|id| *id == bound.ident))
+}
+
 /// The start of a method chain, through `.await` and `?`: `PgPoolOptions::new()` in
 /// `PgPoolOptions::new().max_connections(5).connect(url).await?`.
 fn chain_root(e: &syn::Expr) -> &syn::Expr {
@@ -1286,7 +1366,7 @@ impl<'a> BodyCx<'a> {
         };
         let ident = p.path.get_ident()?;
         let id = self.lookup(&ident.to_string())?.owns?;
-        self.is_alive(id).then_some(id)
+        (self.is_alive(id) && !self.tracked[id].extended).then_some(id)
     }
 
     /// Live guards whose owner bindings `e` mentions.
@@ -1440,11 +1520,29 @@ impl<'a> BodyCx<'a> {
                 } else if transparent && ts.elems.len() == 1 {
                     // `State(state): State<AppState>`: the wrapper's type already stands for its content
                     value
+                } else if let Some((view, key)) = self.pattern_item(&ts.path) {
+                    // `DbPool::Pool(pool)`, `DbConnection(conn)`: each field as declared
+                    for (i, p) in ts.elems.iter().enumerate() {
+                        let v = self.pattern_field(view, &key, &i.to_string());
+                        self.bind_pat_tracked(p, v, None, families.clone());
+                    }
+                    return;
                 } else {
                     Value::Unknown
                 };
                 for p in &ts.elems {
                     self.bind_pat_tracked(p, inner.clone(), acquisition, families.clone());
+                }
+            }
+            syn::Pat::Struct(ps) if self.pattern_item(&ps.path).is_some() => {
+                let (view, key) = self.pattern_item(&ps.path).expect("checked");
+                for f in &ps.fields {
+                    let field = match &f.member {
+                        syn::Member::Named(id) => id.to_string(),
+                        syn::Member::Unnamed(i) => i.index.to_string(),
+                    };
+                    let v = self.pattern_field(view, &key, &field);
+                    self.bind_pat_tracked(&f.pat, v, None, families.clone());
                 }
             }
             syn::Pat::Reference(r) => self.bind_pat_tracked(&r.pat, Value::Unknown, None, families),
@@ -1467,6 +1565,49 @@ impl<'a> BodyCx<'a> {
         }
     }
 
+    /// The crate struct or enum variant a pattern's path names (`DbPool::Pool`, `Self::Conn`,
+    /// `DbConnection`), with the crate it is declared in and its key in that crate's index.
+    fn pattern_item(&self, path: &syn::Path) -> Option<(IndexView<'a>, String)> {
+        let TypeRef::Path { mut segments, .. } = lower_path(path, self.file.uses, self.self_ty.as_ref()) else {
+            return None;
+        };
+        if segments.first().is_some_and(|s| s == "Self") {
+            let TypeRef::Path { segments: own, .. } = self.self_ty.as_ref()? else { return None };
+            segments.splice(0..1, own.iter().cloned());
+        }
+        let as_type = |segments: Vec<String>| TypeRef::Path { segments, args: Vec::new() };
+        let classify = |ty: &TypeRef| match self.file.index.classify(ty, self.file.catalog) {
+            TypeClass::Struct(item) => Some(item),
+            _ => None,
+        };
+        // a struct of its own (`DbConnection(conn)`), else a variant of an enum (`DbPool::Pool(p)`)
+        let (item, variant) = match classify(&as_type(segments.clone())) {
+            Some(item) => (item, None),
+            None if segments.len() >= 2 => {
+                let variant = segments.pop();
+                (classify(&as_type(segments))?, variant)
+            }
+            None => return None,
+        };
+        let view = self.file.index.for_crate(&item.krate);
+        let key = match variant {
+            Some(v) => format!("{}::{v}", item.name),
+            None => item.name,
+        };
+        Some((view, key))
+    }
+
+    /// The value a pattern binds from a declared field. A guard reached through a pattern is
+    /// taken as borrowed: the scrutinee may be a reference (`match &self.conn { .. }`).
+    fn pattern_field(&self, view: IndexView<'a>, key: &str, field: &str) -> Value {
+        match view.struct_field(key, field) {
+            Some(ty) => self
+                .value_of_type_in(view, ty, || format!("is field `{key}.{field}`, declared as `{ty}`"), Wrapped::NONE)
+                .borrowed(),
+            None => Value::Unknown,
+        }
+    }
+
     /// Starts tracking a binding that holds an owned, unwrapped guard.
     fn track(
         &mut self,
@@ -1477,7 +1618,7 @@ impl<'a> BodyCx<'a> {
     ) -> Option<usize> {
         let (krate, kind, evidence) = value.as_owned_guard()?;
         let acquired = evidence.span.unwrap_or_else(|| self.file.span(at));
-        let acq_call = acquisition.and_then(|e| find_acquisition_call(e));
+        let acq_call = acquisition.and_then(|e| self.find_acquisition_call(e));
         let pool = acq_call.map(|m| self.pool_key(&m.receiver));
         let from_begin = kind == GuardKind::Transaction
             && acq_call.is_some_and(|m| {
@@ -1496,6 +1637,7 @@ impl<'a> BodyCx<'a> {
             last_use: None,
             scope: self.scopes.len() - 1,
             last_use_stmt: None,
+            extended: false,
         });
         self.alive.push(true);
         Some(self.tracked.len() - 1)
@@ -1518,7 +1660,19 @@ impl<'a> BodyCx<'a> {
     }
 
     fn value_of_type(&self, ty: &TypeRef, why: impl FnOnce() -> String, wrapped: Wrapped) -> Value {
-        let class = self.file.index.classify(ty, self.file.catalog);
+        self.value_of_type_in(self.file.index, ty, why, wrapped)
+    }
+
+    /// The value of a type written in the crate `view` looks from (a field or signature of a
+    /// dependency is read in that crate's terms).
+    fn value_of_type_in(
+        &self,
+        view: IndexView<'_>,
+        ty: &TypeRef,
+        why: impl FnOnce() -> String,
+        wrapped: Wrapped,
+    ) -> Value {
+        let class = view.classify(ty, self.file.catalog);
         let (class, owned) = match class {
             TypeClass::Ref(inner) => (*inner, false),
             other => (other, true),
@@ -1557,7 +1711,67 @@ impl<'a> BodyCx<'a> {
                 }
             }
         }
-        self.value_of_type(ty, || format!("is returned by `{shown}` (declared `-> {ret}`)"), wrapped)
+        let view = self.file.index.for_crate(&sig.krate);
+        self.value_of_type_in(view, ty, || format!("is returned by `{shown}` (declared `-> {ret}`)"), wrapped)
+    }
+
+    /// The declared type of field `field` of `owner`, found through `Deref` targets
+    /// (`AppState(Arc<App>)` with `Deref<Target = App>`), with the crate it is written in and
+    /// the type that has it.
+    fn field_of(&self, owner: &ItemRef, field: &str) -> Option<(IndexView<'a>, &'a TypeRef, ItemRef)> {
+        let mut current = owner.clone();
+        for _ in 0..4 {
+            let view = self.file.index.for_crate(&current.krate);
+            if let Some(ty) = view.struct_field(&current.name, field) {
+                return Some((view, ty, current));
+            }
+            current = self.deref_struct(view, &current.name)?;
+        }
+        None
+    }
+
+    /// Methods `name` of `owner`, found through `Deref` targets, with the type that has them.
+    fn methods_of(&self, owner: &ItemRef, name: &str) -> Option<(&'a [FnSig], ItemRef)> {
+        let mut current = owner.clone();
+        for _ in 0..4 {
+            let view = self.file.index.for_crate(&current.krate);
+            let found = view.methods(&current.name, name);
+            if !found.is_empty() {
+                return Some((found, current));
+            }
+            current = self.deref_struct(view, &current.name)?;
+        }
+        None
+    }
+
+    /// The crate struct a type dereferences to.
+    fn deref_struct(&self, view: IndexView<'a>, name: &str) -> Option<ItemRef> {
+        match view.classify(view.deref_target(name)?, self.file.catalog) {
+            TypeClass::Struct(next) => Some(next),
+            _ => None,
+        }
+    }
+
+    /// A value seen through its type's `Deref` chain: a newtype around a pool is the pool
+    /// (`impl Deref for ConnectionPool { type Target = r2d2::Pool<..>; }`).
+    pub fn through_deref(&self, v: Value) -> Value {
+        let Value::Struct(owner) = &v else { return v };
+        let mut current = owner.clone();
+        for _ in 0..4 {
+            let view = self.file.index.for_crate(&current.krate);
+            let Some(target) = view.deref_target(&current.name) else { return v };
+            match self.value_of_type_in(
+                view,
+                target,
+                || format!("is a `{owner}`, which dereferences to `{target}`"),
+                Wrapped::NONE,
+            ) {
+                Value::Struct(next) => current = next,
+                pool @ Value::Pool { .. } => return pool,
+                _ => return v,
+            }
+        }
+        v
     }
 
     /// Classifies an expression from the evidence.
@@ -1579,6 +1793,7 @@ impl<'a> BodyCx<'a> {
             syn::Expr::Call(c) => self.classify_call(c),
             syn::Expr::Cast(c) => self.classify(&c.expr),
             syn::Expr::Struct(s) => self.classify_struct(s),
+            syn::Expr::Match(m) => self.classify_match(m),
             syn::Expr::Async(a) => match a.block.stmts.last() {
                 Some(syn::Stmt::Expr(tail, None)) => self.classify(tail).map_wrapped(|w| {
                     w.future = true;
@@ -1587,6 +1802,24 @@ impl<'a> BodyCx<'a> {
                 _ => Value::Unknown,
             },
             _ => Value::Unknown,
+        }
+    }
+
+    /// `match pool.get() { Ok(c) => c, Err(e) => { log(e); return } }`: the scrutinee
+    /// unwrapped, when every arm either unwraps it or diverges.
+    fn classify_match(&self, m: &syn::ExprMatch) -> Value {
+        let mut unwraps = false;
+        for arm in &m.arms {
+            if unwrapping_arm(arm) {
+                unwraps = true;
+            } else if !diverges(&arm.body) {
+                return Value::Unknown;
+            }
+        }
+        if unwraps {
+            self.classify(&m.expr).unwrapped()
+        } else {
+            Value::Unknown
         }
     }
 
@@ -1727,9 +1960,9 @@ impl<'a> BodyCx<'a> {
             syn::Member::Named(id) => id.to_string(),
             syn::Member::Unnamed(i) => i.index.to_string(),
         };
-        match self.file.index.struct_field(&owner, &field) {
-            Some(t) => {
-                self.value_of_type(t, || format!("is field `{owner}.{field}`, declared as `{t}`"), Wrapped::NONE)
+        match self.field_of(&owner, &field) {
+            Some((view, t, has)) => {
+                self.value_of_type_in(view, t, || format!("is field `{has}.{field}`, declared as `{t}`"), Wrapped::NONE)
             }
             None => Value::Unknown,
         }
@@ -1740,7 +1973,7 @@ impl<'a> BodyCx<'a> {
         if UNWRAPPERS.contains(&method.as_str()) {
             return self.classify(&m.receiver).unwrapped();
         }
-        if RESULT_ADAPTERS.contains(&method.as_str()) {
+        if RESULT_ADAPTERS.contains(&method.as_str()) || self.file.index.is_result_adapter(&method) {
             return self.classify(&m.receiver);
         }
         let recv = self.classify(&m.receiver);
@@ -1763,7 +1996,9 @@ impl<'a> BodyCx<'a> {
             }
         }
         if let Value::Struct(owner) = &recv {
-            return self.crate_fn_value(self.file.index.methods(owner, &method), &format!("{owner}::{method}()"));
+            if let Some((sigs, has)) = self.methods_of(owner, &method) {
+                return self.crate_fn_value(sigs, &format!("{has}::{method}()"));
+            }
         }
         Value::Unknown
     }
@@ -1772,6 +2007,7 @@ impl<'a> BodyCx<'a> {
     /// transaction begun on a guard (`conn.begin()`).
     pub fn acquisition(&self, m: &syn::ExprMethodCall, method: &str, recv: &Value) -> Option<Value> {
         let catalog = self.file.catalog;
+        let recv = &self.through_deref(recv.clone());
         let (pool_krate, strong, on_guard) = match recv {
             Value::Pool { krate, wrapped, .. } if wrapped.is_bare() => (*krate, true, false),
             Value::Guard { krate, wrapped, .. } if wrapped.is_bare() => (*krate, true, true),
@@ -1879,19 +2115,29 @@ impl<'a> BodyCx<'a> {
     }
 }
 
-/// The acquisition method call inside an expression such as `pool.get().await?`.
-pub fn find_acquisition_call(e: &syn::Expr) -> Option<&syn::ExprMethodCall> {
-    match strip_parens(e) {
-        syn::Expr::Try(t) => find_acquisition_call(&t.expr),
-        syn::Expr::Await(a) => find_acquisition_call(&a.base),
-        syn::Expr::MethodCall(m)
-            if UNWRAPPERS.contains(&m.method.to_string().as_str())
-                || RESULT_ADAPTERS.contains(&m.method.to_string().as_str()) =>
-        {
-            find_acquisition_call(&m.receiver)
+impl BodyCx<'_> {
+    /// The acquisition method call inside an expression such as `pool.get().await?`, through
+    /// unwrapping, adapters, borrows of temporaries and unwrapping `match`es.
+    pub fn find_acquisition_call<'e>(&self, e: &'e syn::Expr) -> Option<&'e syn::ExprMethodCall> {
+        match strip_parens(e) {
+            syn::Expr::Try(t) => self.find_acquisition_call(&t.expr),
+            syn::Expr::Await(a) => self.find_acquisition_call(&a.base),
+            syn::Expr::Reference(r) => self.find_acquisition_call(&r.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.find_acquisition_call(&u.expr),
+            syn::Expr::Match(m) if m.arms.iter().any(unwrapping_arm) => self.find_acquisition_call(&m.expr),
+            syn::Expr::MethodCall(m) => {
+                let method = m.method.to_string();
+                if UNWRAPPERS.contains(&method.as_str())
+                    || RESULT_ADAPTERS.contains(&method.as_str())
+                    || self.file.index.is_result_adapter(&method)
+                {
+                    self.find_acquisition_call(&m.receiver)
+                } else {
+                    Some(m)
+                }
+            }
+            _ => None,
         }
-        syn::Expr::MethodCall(m) => Some(m),
-        _ => None,
     }
 }
 
@@ -2039,7 +2285,7 @@ impl BodyCx<'_> {
     pub fn pool_uses(&self, m: &syn::ExprMethodCall) -> Vec<(String, Span)> {
         let mut uses = Vec::new();
         let method = m.method.to_string();
-        let recv = self.classify(&m.receiver);
+        let recv = self.through_deref(self.classify(&m.receiver));
         if matches!(recv, Value::Pool { .. }) {
             if let Some(Value::Guard { .. }) = self.acquisition(m, &method, &recv) {
                 uses.push((self.pool_key(&m.receiver), self.file.method_span(m)));
@@ -2054,7 +2300,7 @@ impl BodyCx<'_> {
             uses.push((self.pool_key(&m.receiver), self.file.method_span(m)));
         }
         for a in &m.args {
-            if self.classify(a).as_pool().is_some() {
+            if self.through_deref(self.classify(a)).as_pool().is_some() {
                 uses.push((self.pool_key(a), self.file.span(a)));
             }
         }
@@ -2085,6 +2331,21 @@ impl BodyCx<'_> {
             let owner = if owner == "Self" { self.self_ty.as_ref().and_then(TypeRef::last)? } else { owner };
             if owner.starts_with(|c: char| c.is_ascii_uppercase()) {
                 return unique(self.file.index.methods(owner, name));
+            }
+        }
+        // a function of a workspace crate this one depends on: `storage::audit::record`
+        if n >= 2 {
+            if let Some(dep) = self.file.index.dep_named(&segments[0]) {
+                let qualifier = &segments[1..n - 1];
+                let candidates: Vec<&FnSig> = dep
+                    .free_fns(name)
+                    .iter()
+                    .filter(|s| s.module.len() >= qualifier.len() && s.module.ends_with(qualifier))
+                    .collect();
+                return match candidates.as_slice() {
+                    [one] => Some(one),
+                    _ => None,
+                };
             }
         }
         let qualifier: Vec<&String> =
@@ -2150,16 +2411,16 @@ impl BodyCx<'_> {
         self.record_setter(m);
         let method = m.method.to_string();
         let owner = match self.classify(&m.receiver) {
-            Value::Struct(s) => Some(s),
+            Value::Struct(s) => self.methods_of(&s, &method),
             _ => None,
         };
-        if let Some(sig) = owner.as_ref().and_then(|o| unique(self.file.index.methods(o, &method))) {
+        if let Some((sig, owner)) = owner.and_then(|(sigs, has)| Some((unique(sigs)?, has))) {
             let call = CallFact {
                 callee: sig.key(),
                 args: m.args.iter().map(|a| self.place_key(a)).collect(),
                 recv: self.place_key(&m.receiver),
                 span: self.file.span(m),
-                shown: format!("{}::{method}", owner.unwrap_or_default()),
+                shown: format!("{owner}::{method}"),
                 held: self.held_guards(),
             };
             self.facts.calls.push(call);

@@ -25,6 +25,8 @@ pub struct FileCx<'a> {
     pub source: &'a SourceFile,
     /// The catalogue of pool APIs.
     pub catalog: &'a Catalog,
+    /// The name of the crate the file belongs to (empty outside a package).
+    pub krate: &'a str,
     /// The index of the file and of the crate it belongs to.
     pub index: IndexView<'a>,
     /// The file's imports.
@@ -230,7 +232,8 @@ mod tests {
                 id: 0,
                 source: &source,
                 catalog,
-                index: IndexView { file: &own, krate: &krate },
+                krate: "",
+                index: IndexView { name: "", file: &own, krate: &krate, deps: &[] },
                 uses: &uses,
                 module: Vec::new(),
                 policy: crate::catalog::Policy::embedded(),

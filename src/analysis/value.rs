@@ -68,8 +68,8 @@ pub enum Value {
         /// False for `&guard` / `&mut guard`: forgetting a reference forgets nothing.
         owned: bool,
     },
-    /// A value of a crate-local struct (used to look up field types).
-    Struct(String),
+    /// A value of a workspace crate's struct or enum (used to look up fields and methods).
+    Struct(crate::index::ItemRef),
     /// A value that holds a guard inside (`Mutex::new(conn)`, a struct literal with a guard field).
     Holds(Box<Stored>),
     /// A value of a declared type the catalogue does not know (`reqwest::blocking::Client`).

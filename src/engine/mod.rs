@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod discover;
 pub mod packages;
+pub mod workspace;
 
 use crate::analysis::facts::FileFnFacts;
 use crate::analysis::summary::CrateFacts;
@@ -94,17 +95,37 @@ pub fn scan_files(
 
 fn scan_discovered(
     opts: &ScanOptions,
-    found: Vec<discover::Discovered>,
+    mut found: Vec<discover::Discovered>,
     problems: Vec<discover::WalkProblem>,
     mut timings: Timings,
 ) -> Result<Report, ScanError> {
     let config = &opts.config;
     let catalog = &config.catalog;
     let mut packages = packages::Packages::default();
-    let owners: Vec<Option<usize>> = found.iter().map(|f| packages.package_of(&f.path)).collect();
-    let context = context_files(opts, &found, &owners, &mut packages);
+    let mut owners: Vec<Option<usize>> = found.iter().map(|f| packages.package_of(&f.path)).collect();
+    packages.load_path_deps();
+    let closure = packages.closure(owners.iter().flatten().copied());
+    // files found by the walk are reported; the rest of the workspace they need is evidence
+    let reported = found.len();
+    let context = if opts.paths.iter().any(|p| p.is_file()) {
+        context_files(opts, &found, &owners, &closure, &mut packages)
+    } else {
+        let extra = workspace::unscanned_files(
+            &opts.paths,
+            &closure,
+            &mut packages,
+            opts.include_tests,
+            opts.config.exclusion(),
+        );
+        for (file, package) in extra {
+            found.push(file);
+            owners.push(Some(package));
+        }
+        Vec::new()
+    };
     packages.resolve_pool_use(catalog);
     let prefilter = Prefilter::new(catalog);
+    let crate_name = |owner: &Option<usize>| owner.map_or("", |p| packages.roots[p].crate_name.as_str());
 
     let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build()?;
     pool.install(|| {
@@ -137,7 +158,8 @@ fn scan_discovered(
             groups.entry(Some(*package)).or_default().push(facts);
         }
         let indexes: HashMap<Option<usize>, CrateIndex> =
-            groups.into_par_iter().map(|(k, files)| (k, CrateIndex::build(files))).collect();
+            groups.into_par_iter().map(|(k, files)| (k, CrateIndex::build(files, crate_name(&k)))).collect();
+        let dependencies = workspace::dependency_views(&packages, &indexes);
         let empty = CrateIndex::default();
 
         timings.lap("index");
@@ -152,47 +174,45 @@ fn scan_discovered(
                 }
                 (_, _, Some((offset, message))) => (vec![parse_error(id, *offset, message)], FileFnFacts::default()),
                 (Some(source), Some(facts), None) => {
-                    let index = indexes.get(owner).unwrap_or(&empty);
-                    second_pass(id, source, facts, index, &opts.rules, catalog, config.policy_for(&source.path))
+                    let krate = CrateView {
+                        name: crate_name(owner),
+                        index: indexes.get(owner).unwrap_or(&empty),
+                        deps: owner.and_then(|p| dependencies.get(&p)).map_or(&[], Vec::as_slice),
+                    };
+                    second_pass(id, source, facts, krate, &opts.rules, catalog, config.policy_for(&source.path))
                 }
                 _ => Default::default(),
             })
             .collect();
 
-        // crate-level analyses over each crate's function summaries
+        // workspace-level analyses over the function summaries of every crate (their keys are
+        // crate-qualified, so one call graph holds them all and calls cross crates)
         timings.lap("analysis");
-        // facts of every file of a crate, merged
-        let mut crates: HashMap<Option<usize>, FileFnFacts> = HashMap::new();
+        let mut merged = FileFnFacts::default();
         let mut diagnostics: Vec<Vec<Diagnostic>> = Vec::with_capacity(analysed.len());
-        for ((diags, facts), owner) in analysed.into_iter().zip(&owners) {
+        for (diags, facts) in analysed {
             diagnostics.push(diags);
-            let entry = crates.entry(*owner).or_default();
-            entry.fns.extend(facts.fns);
-            entry.registered.extend(facts.registered);
+            merged.fns.extend(facts.fns);
+            merged.registered.extend(facts.registered);
         }
-        let mut crate_groups: Vec<(Option<usize>, FileFnFacts)> = crates.into_iter().collect();
-        crate_groups.sort_by_key(|(k, _)| *k);
-        let crate_diagnostics: Vec<Vec<Diagnostic>> = crate_groups
-            .into_par_iter()
-            .map(|(_, merged)| {
-                let facts = CrateFacts::build(merged.fns, &merged.registered);
-                let mut out = Vec::new();
-                for r in &opts.rules {
-                    r.check_crate(&facts, &mut out);
-                }
-                out
-            })
-            .collect();
-        diagnostics.extend(crate_diagnostics);
+        let facts = CrateFacts::build(merged.fns, &merged.registered);
+        let mut crate_diagnostics = Vec::new();
+        for r in &opts.rules {
+            r.check_crate(&facts, &mut crate_diagnostics);
+        }
+        diagnostics.push(crate_diagnostics);
 
         timings.lap("crate summaries");
         let mut sources = SourceMap::default();
-        let mut files_scanned = 0;
+        let found_len = found.len();
         for (file, p) in found.into_iter().zip(parsed) {
-            files_scanned += 1;
             sources.add(p.source.unwrap_or_else(|| SourceFile::new(file.path, file.name, String::new())));
         }
-        let mut diagnostics: Vec<Diagnostic> = diagnostics.into_iter().flatten().collect();
+        // nothing is reported in the workspace files read as evidence (problems met by the
+        // walk come after them)
+        let reported_file = |file: usize| file < reported || file >= found_len;
+        let mut diagnostics: Vec<Diagnostic> =
+            diagnostics.into_iter().flatten().filter(|d| reported_file(d.span.file)).collect();
         for problem in problems {
             let name = problem.path.to_string_lossy().into_owned();
             let id = sources.add(SourceFile::new(problem.path, name, String::new()));
@@ -211,6 +231,8 @@ fn scan_discovered(
             |span| sources.get(span.file).line_index(span.start),
             &enabled,
         );
+        // their suppressions were not applied to anything reported
+        diagnostics.retain(|d| reported_file(d.span.file));
         // levels from the configuration: `off` drops a rule, `error`/`warning` re-grade it
         diagnostics.retain_mut(|d| match config.severity(d.rule).filter(|_| enabled.contains(&d.rule)) {
             Some(severity) => {
@@ -219,12 +241,23 @@ fn scan_discovered(
             }
             None => false,
         });
-        let mut report = Report { sources, diagnostics, files_scanned, suppressed };
+        let mut report = Report { sources, diagnostics, files_scanned: reported, suppressed };
         timings.lap("report");
         report.sort();
         timings.finish(&report);
         Ok(report)
     })
+}
+
+/// The crate a file belongs to, as pass 2 sees it.
+#[derive(Clone, Copy)]
+struct CrateView<'a> {
+    /// Its name (empty outside a package).
+    name: &'a str,
+    /// Its index.
+    index: &'a CrateIndex,
+    /// The crates it reaches by path.
+    deps: &'a [crate::index::DepIndex<'a>],
 }
 
 /// Runs the whole per-file pipeline on text in memory, as if `path` had that content: parse,
@@ -245,8 +278,9 @@ pub fn check_text(path: &std::path::Path, text: &str, config: &Config, rules: &[
         Ok(facts) => facts,
         Err((offset, message)) => return vec![parse_error(0, offset, &message)],
     };
-    let index = CrateIndex::build([&facts]);
-    let (mut diagnostics, fn_facts) = second_pass(0, &source, &facts, &index, rules, catalog, policy);
+    let index = CrateIndex::build([&facts], "");
+    let krate = CrateView { name: "", index: &index, deps: &[] };
+    let (mut diagnostics, fn_facts) = second_pass(0, &source, &facts, krate, rules, catalog, policy);
     let crate_facts = CrateFacts::build(fn_facts.fns, &fn_facts.registered);
     for r in rules {
         r.check_crate(&crate_facts, &mut diagnostics);
@@ -362,7 +396,7 @@ fn second_pass(
     id: usize,
     source: &SourceFile,
     facts: &FileFacts,
-    index: &CrateIndex,
+    krate: CrateView<'_>,
     rules: &[&'static dyn Rule],
     catalog: &Catalog,
     policy: &Policy,
@@ -376,12 +410,13 @@ fn second_pass(
             }
         };
         // the imports were read in pass 1, by the same `file_uses`
-        let own = CrateIndex::build([facts]);
+        let own = CrateIndex::build([facts], krate.name);
         let cx = FileCx {
             id,
             source,
             catalog,
-            index: IndexView { file: &own, krate: index },
+            krate: krate.name,
+            index: IndexView { name: krate.name, file: &own, krate: krate.index, deps: krate.deps },
             uses: &facts.uses,
             module: module_of(&source.path),
             policy,
@@ -495,18 +530,20 @@ fn context_files(
     opts: &ScanOptions,
     found: &[discover::Discovered],
     owners: &[Option<usize>],
+    closure: &std::collections::BTreeSet<usize>,
     packages: &mut packages::Packages,
 ) -> Vec<(discover::Discovered, usize)> {
     let named: Vec<&std::path::Path> = opts.paths.iter().filter(|p| p.is_file()).map(PathBuf::as_path).collect();
     if named.is_empty() {
         return Vec::new();
     }
-    let wanted: std::collections::BTreeSet<usize> = found
+    let of_named = found
         .iter()
         .zip(owners)
         .filter(|(f, _)| named.contains(&f.path.as_path()) && f.config.is_none())
-        .filter_map(|(_, owner)| *owner)
-        .collect();
+        .filter_map(|(_, owner)| *owner);
+    // the named files' packages and every crate they reach by path
+    let wanted = packages.closure(of_named).into_iter().filter(|p| closure.contains(p));
     let scanned: std::collections::HashSet<PathBuf> =
         found.iter().filter_map(|f| std::fs::canonicalize(&f.path).ok()).collect();
     let mut out = Vec::new();

@@ -1,8 +1,9 @@
-//! Which cargo package each file belongs to, and whether that package can reach a pool crate
-//! (directly, or through path dependencies on packages of the same tree that do).
+//! Which cargo package each file belongs to, the path dependencies between packages (read from
+//! the manifests themselves: no `cargo` run, no toolchain needed), and whether a package can
+//! reach a pool crate (directly, or through path dependencies on packages that do).
 
 use crate::catalog::Catalog;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Package membership of scanned files.
@@ -13,6 +14,8 @@ pub struct Packages {
     /// A file's folder as discovered (not canonical) → its owner, so that each folder is
     /// canonicalised once rather than once per file.
     owner_of_parent: HashMap<PathBuf, Option<usize>>,
+    /// `[workspace.dependencies]` of workspace roots, by the root's folder.
+    workspace_deps: HashMap<PathBuf, Option<toml::Table>>,
     /// Known packages.
     pub roots: Vec<PackageInfo>,
 }
@@ -20,14 +23,29 @@ pub struct Packages {
 /// One cargo package.
 #[derive(Debug)]
 pub struct PackageInfo {
-    /// Folder holding its `Cargo.toml`.
+    /// Folder holding its `Cargo.toml` (canonical).
     pub root: PathBuf,
-    /// Package names of its dependencies (all kinds and targets).
-    deps: Vec<String>,
-    /// Folders of its path dependencies.
-    path_deps: Vec<PathBuf>,
+    /// The name its code is known by in other crates: `[lib] name`, else the package name with
+    /// `-` as `_`.
+    pub crate_name: String,
+    /// Its dependencies (all kinds and targets).
+    deps: Vec<Dependency>,
+    /// Path dependencies resolved to known packages: the name this package's code calls each
+    /// one by, and the package.
+    pub path_deps: Vec<(String, usize)>,
     /// Whether it can reach a catalogued pool crate.
     pub uses_pools: bool,
+}
+
+/// A dependency as the manifest declares it.
+#[derive(Debug)]
+struct Dependency {
+    /// The name code uses (`extern crate` name): the table key with `-` as `_`.
+    extern_name: String,
+    /// The package depended on (`package = "…"`, else the key).
+    package: String,
+    /// Its folder, for path dependencies (absolute).
+    path: Option<PathBuf>,
 }
 
 impl Packages {
@@ -47,9 +65,11 @@ impl Packages {
         if let Some(known) = self.owner.get(dir) {
             return *known;
         }
-        let found = match read_manifest(dir) {
-            Some((deps, path_deps)) => {
-                self.roots.push(PackageInfo { root: dir.to_path_buf(), deps, path_deps, uses_pools: false });
+        let found = match self.read_manifest(dir) {
+            Some((crate_name, deps)) => {
+                let info =
+                    PackageInfo { root: dir.to_path_buf(), crate_name, deps, path_deps: Vec::new(), uses_pools: false };
+                self.roots.push(info);
                 Some(self.roots.len() - 1)
             }
             None => match dir.parent() {
@@ -61,69 +81,225 @@ impl Packages {
         found
     }
 
+    /// Loads the packages that known packages depend on by path, to a fixpoint, and records
+    /// each package's path dependencies.
+    pub fn load_path_deps(&mut self) {
+        let mut next = 0;
+        while next < self.roots.len() {
+            let wanted: Vec<(String, PathBuf)> =
+                self.roots[next].deps.iter().filter_map(|d| Some((d.extern_name.clone(), d.path.clone()?))).collect();
+            let mut resolved = Vec::new();
+            for (name, path) in wanted {
+                let Ok(dir) = std::fs::canonicalize(&path) else { continue };
+                if let Some(dep) = self.package_of_dir(&dir).filter(|&d| self.roots[d].root == dir && d != next) {
+                    resolved.push((name, dep));
+                }
+            }
+            self.roots[next].path_deps = resolved;
+            next += 1;
+        }
+    }
+
+    /// The packages `of` reach through path dependencies, `of` included, sorted.
+    pub fn closure(&self, of: impl IntoIterator<Item = usize>) -> BTreeSet<usize> {
+        let mut seen: BTreeSet<usize> = BTreeSet::new();
+        let mut stack: Vec<usize> = of.into_iter().collect();
+        while let Some(p) = stack.pop() {
+            if seen.insert(p) {
+                stack.extend(self.roots[p].path_deps.iter().map(|(_, d)| *d));
+            }
+        }
+        seen
+    }
+
     /// Marks packages that depend on a pool crate, then those that reach one through path
     /// dependencies, to a fixpoint.
     pub fn resolve_pool_use(&mut self, catalog: &Catalog) {
         for p in &mut self.roots {
-            p.uses_pools =
-                p.deps.iter().any(|d| catalog.crates.iter().any(|c| c.packages.iter().any(|name| name == d)));
+            p.uses_pools = p.deps.iter().any(|d| catalog.crates.iter().any(|c| c.packages.contains(&d.package)));
         }
-        let by_root: HashMap<PathBuf, usize> =
-            self.roots.iter().enumerate().map(|(i, p)| (p.root.clone(), i)).collect();
-        let edges: Vec<Vec<usize>> = self
-            .roots
-            .iter()
-            .map(|p| {
-                p.path_deps
-                    .iter()
-                    .filter_map(|d| by_root.get(&std::fs::canonicalize(p.root.join(d)).ok()?).copied())
-                    .collect()
-            })
-            .collect();
         let mut changed = true;
         while changed {
             changed = false;
-            for (i, deps) in edges.iter().enumerate() {
-                if !self.roots[i].uses_pools && deps.iter().any(|&d| self.roots[d].uses_pools) {
+            for i in 0..self.roots.len() {
+                if !self.roots[i].uses_pools && self.roots[i].path_deps.iter().any(|&(_, d)| self.roots[d].uses_pools) {
                     self.roots[i].uses_pools = true;
                     changed = true;
                 }
             }
         }
     }
+
+    /// The crate name and dependencies of the manifest in `dir`, if it declares a package.
+    fn read_manifest(&mut self, dir: &Path) -> Option<(String, Vec<Dependency>)> {
+        let doc = read_toml(&dir.join("Cargo.toml"))?;
+        let package = doc.get("package")?;
+        let package_name = package.get("name").and_then(|v| v.as_str()).unwrap_or_default();
+        let lib_name = doc.get("lib").and_then(|l| l.get("name")).and_then(|v| v.as_str());
+        let crate_name = lib_name.unwrap_or(package_name).replace('-', "_");
+        let mut tables: Vec<&toml::Table> = Vec::new();
+        let kinds = ["dependencies", "dev-dependencies", "build-dependencies"];
+        tables.extend(kinds.iter().filter_map(|k| doc.get(*k).and_then(|v| v.as_table())));
+        if let Some(targets) = doc.get("target").and_then(|v| v.as_table()) {
+            for t in targets.values().filter_map(|v| v.as_table()) {
+                tables.extend(kinds.iter().filter_map(|k| t.get(*k).and_then(|v| v.as_table())));
+            }
+        }
+        let mut deps = Vec::new();
+        for t in tables {
+            for (key, spec) in t {
+                let inherited = spec.get("workspace").and_then(|v| v.as_bool()) == Some(true);
+                let (spec, base) = if inherited {
+                    match self.workspace_dep(dir, key) {
+                        Some(found) => found,
+                        None => (spec.clone(), dir.to_path_buf()),
+                    }
+                } else {
+                    (spec.clone(), dir.to_path_buf())
+                };
+                let package = spec.get("package").and_then(|v| v.as_str()).unwrap_or(key).to_owned();
+                let path = spec.get("path").and_then(|v| v.as_str()).map(|p| base.join(p));
+                deps.push(Dependency { extern_name: key.replace('-', "_"), package, path });
+            }
+        }
+        Some((crate_name, deps))
+    }
+
+    /// A `[workspace.dependencies]` entry of the workspace around `dir`, with the folder its
+    /// paths are relative to.
+    fn workspace_dep(&mut self, dir: &Path, key: &str) -> Option<(toml::Value, PathBuf)> {
+        for ancestor in dir.ancestors() {
+            let table = match self.workspace_deps.get(ancestor) {
+                Some(known) => known.clone(),
+                None => {
+                    let doc = read_toml(&ancestor.join("Cargo.toml"));
+                    let is_workspace = doc.as_ref().is_some_and(|d| d.contains_key("workspace"));
+                    let deps = doc
+                        .filter(|_| is_workspace)
+                        .and_then(|d| d.get("workspace")?.get("dependencies")?.as_table().cloned());
+                    let entry = if is_workspace { Some(deps.unwrap_or_default()) } else { None };
+                    self.workspace_deps.insert(ancestor.to_path_buf(), entry.clone());
+                    entry
+                }
+            };
+            if let Some(table) = table {
+                return Some((table.get(key)?.clone(), ancestor.to_path_buf()));
+            }
+        }
+        None
+    }
 }
 
-/// Dependency names and path-dependency folders of the manifest in `dir`, if it declares a
-/// package.
-fn read_manifest(dir: &Path) -> Option<(Vec<String>, Vec<PathBuf>)> {
-    let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
-    let doc: toml::Table = toml::from_str(&text).ok()?;
-    doc.get("package")?;
-    let mut deps = Vec::new();
-    let mut path_deps = Vec::new();
-    let mut tables: Vec<&toml::Table> = Vec::new();
-    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
-        if let Some(t) = doc.get(key).and_then(|v| v.as_table()) {
-            tables.push(t);
-        }
+/// The package folders of the cargo workspace around `start`, read from the manifests alone
+/// (no `cargo` is run, so a `rust-toolchain.toml` pinning a toolchain this machine lacks does
+/// not matter): the members of the nearest workspace above it (globs expanded, `exclude`
+/// honoured, the root package included), else the package around `start`.
+pub fn workspace_members(start: &Path) -> Result<Vec<PathBuf>, String> {
+    let start = std::fs::canonicalize(start).map_err(|e| format!("cannot read {}: {e}", start.display()))?;
+    let package =
+        start.ancestors().find(|d| read_toml(&d.join("Cargo.toml")).is_some_and(|t| t.contains_key("package")));
+    let workspace = start.ancestors().find_map(|d| {
+        let doc = read_toml(&d.join("Cargo.toml"))?;
+        let ws = doc.get("workspace")?.as_table()?.clone();
+        Some((d.to_path_buf(), doc, ws))
+    });
+    let Some((root, doc, ws)) = workspace else {
+        return package.map(|p| vec![p.to_path_buf()]).ok_or_else(|| "no Cargo.toml here or above".to_owned());
+    };
+    let strings = |key: &str| -> Vec<String> {
+        ws.get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    };
+    let excluded: Vec<PathBuf> = strings("exclude").iter().map(|e| root.join(e)).collect();
+    let mut members: Vec<PathBuf> = Vec::new();
+    if doc.contains_key("package") {
+        members.push(root.clone());
     }
-    if let Some(targets) = doc.get("target").and_then(|v| v.as_table()) {
-        for t in targets.values().filter_map(|v| v.as_table()) {
-            for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
-                if let Some(t) = t.get(key).and_then(|v| v.as_table()) {
-                    tables.push(t);
-                }
+    for pattern in strings("members") {
+        for dir in expand_member_glob(&root, &pattern) {
+            if dir.join("Cargo.toml").is_file() && !excluded.iter().any(|x| dir.starts_with(x)) {
+                members.push(dir);
             }
         }
     }
-    for t in tables {
-        for (name, spec) in t {
-            let package = spec.get("package").and_then(|v| v.as_str()).unwrap_or(name);
-            deps.push(package.to_owned());
-            if let Some(p) = spec.get("path").and_then(|v| v.as_str()) {
-                path_deps.push(PathBuf::from(p));
-            }
-        }
+    members.sort();
+    members.dedup();
+    Ok(members)
+}
+
+/// The folders a `members` entry names: each `/`-separated part may be a glob (`crates/*`).
+fn expand_member_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
+    let mut dirs = vec![root.to_path_buf()];
+    for part in pattern.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        let is_glob = part.contains(['*', '?', '[']);
+        let matcher = is_glob.then(|| globset::Glob::new(part).map(|g| g.compile_matcher()));
+        dirs = dirs
+            .into_iter()
+            .flat_map(|dir| match &matcher {
+                None => vec![dir.join(part)],
+                Some(Err(_)) => Vec::new(),
+                Some(Ok(m)) => std::fs::read_dir(&dir)
+                    .map(|entries| {
+                        entries
+                            .filter_map(Result::ok)
+                            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && m.is_match(e.file_name()))
+                            .map(|e| e.path())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect();
     }
-    Some((deps, path_deps))
+    dirs.sort();
+    dirs
+}
+
+fn read_toml(path: &Path) -> Option<toml::Table> {
+    toml::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn path_dependencies_resolve_through_workspace_inheritance_and_renames() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write(
+            root,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/*\"]\n[workspace.dependencies]\ndb-core = { path = \"crates/db\" }\nsqlx = \"0.8\"\n",
+        );
+        write(root, "crates/db/Cargo.toml", "[package]\nname = \"db-core\"\n[dependencies]\nsqlx.workspace = true\n");
+        write(root, "crates/db/src/lib.rs", "");
+        write(
+            root,
+            "crates/web/Cargo.toml",
+            "[package]\nname = \"web\"\n[lib]\nname = \"web_api\"\n[dependencies]\nstore = { package = \"db-core\", path = \"../db\" }\ndb-core = { workspace = true }\n",
+        );
+        write(root, "crates/web/src/lib.rs", "");
+        let mut packages = Packages::default();
+        let web = packages.package_of(&root.join("crates/web/src/lib.rs")).unwrap();
+        packages.load_path_deps();
+        packages.resolve_pool_use(Catalog::embedded());
+        let info = &packages.roots[web];
+        assert_eq!(info.crate_name, "web_api");
+        let mut names: Vec<&str> = info.path_deps.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["db_core", "store"]);
+        let db = info.path_deps[0].1;
+        assert_eq!(info.path_deps[1].1, db, "both names are the same package");
+        assert_eq!(packages.roots[db].crate_name, "db_core");
+        assert!(packages.roots[db].uses_pools && info.uses_pools);
+        assert_eq!(packages.closure([web]), BTreeSet::from([web, db]));
+    }
 }

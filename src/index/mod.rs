@@ -27,18 +27,26 @@ pub struct FnSig {
     pub is_async: bool,
     /// Module path of the function within its crate (`routes::users`).
     pub module: Vec<String>,
+    /// The crate defining it (set when the crate's index is built; empty outside a package).
+    #[serde(default)]
+    pub krate: String,
 }
 
 impl FnSig {
     /// The key identifying this function in summaries.
     pub fn key(&self) -> String {
-        fn_key(&self.module, self.owner.as_deref(), &self.name)
+        fn_key(&self.krate, &self.module, self.owner.as_deref(), &self.name)
     }
 }
 
-/// The key of a function: `module::Owner::name`.
-pub fn fn_key(module: &[String], owner: Option<&str>, name: &str) -> String {
-    let mut parts: Vec<&str> = module.iter().map(String::as_str).collect();
+/// The key of a function, qualified by its crate so that two crates' functions never meet:
+/// `krate::module::Owner::name`.
+pub fn fn_key(krate: &str, module: &[String], owner: Option<&str>, name: &str) -> String {
+    let mut parts: Vec<&str> = Vec::with_capacity(module.len() + 3);
+    if !krate.is_empty() {
+        parts.push(krate);
+    }
+    parts.extend(module.iter().map(String::as_str));
     parts.extend(owner);
     parts.push(name);
     parts.join("::")
@@ -70,8 +78,22 @@ pub struct FileFacts {
     pub uses: UseMap,
     /// `type Name = ...;`
     pub aliases: Vec<(String, TypeRef)>,
-    /// Structs with their fields (tuple fields are named `0`, `1`, …).
+    /// Structs with their fields (tuple fields are named `0`, `1`, …); an enum is recorded as
+    /// a struct without fields and each of its variants as `Enum::Variant` with the variant's
+    /// fields.
     pub structs: Vec<(String, Vec<(String, TypeRef)>)>,
+    /// `Deref` targets: `impl Deref for AppState { type Target = App; }` and
+    /// `#[derive(Deref)]` on a struct with one field (or a field marked `#[deref]`).
+    #[serde(default)]
+    pub derefs: Vec<(String, TypeRef)>,
+    /// Methods of extension traits on `Result`/`Option` that pass the value through
+    /// (`impl<T> Ext<T> for Result<T, E> { fn app_err(self) -> Result<T, AppError> }`).
+    #[serde(default)]
+    pub result_adapters: Vec<String>,
+    /// Names of the modules the file declares (`mod db;`, inline `mod tests { .. }`), so that a
+    /// path starting with one (`use db::Pool;`) is known to be the crate's own.
+    #[serde(default)]
+    pub modules: Vec<String>,
     /// Functions and methods.
     pub fns: Vec<FnSig>,
     /// `static` and `const` items with their types.
@@ -140,8 +162,42 @@ impl Extractor<'_> {
             ret,
             is_async: sig.asyncness.is_some(),
             module: self.module.clone(),
+            krate: String::new(),
         }
     }
+}
+
+impl Extractor<'_> {
+    /// Named fields by name, tuple fields as `0`, `1`, ….
+    fn fields(&self, fields: &syn::Fields) -> Vec<(String, TypeRef)> {
+        fields
+            .iter()
+            .enumerate()
+            .map(|(n, f)| (f.ident.as_ref().map_or_else(|| n.to_string(), |id| id.to_string()), self.lower(&f.ty)))
+            .collect()
+    }
+}
+
+/// Whether a method of `impl .. for Result<T, E>` (or `Option<T>`) returning `ret` hands the
+/// same `T` on: `Result<T, E2>` or `Option<T>`.
+fn passes_through(self_ty: &TypeRef, ret: &TypeRef) -> bool {
+    let (TypeRef::Path { segments: s, args: sa }, TypeRef::Path { segments: r, args: ra }) = (self_ty, ret) else {
+        return false;
+    };
+    let fallible = |segments: &[String]| matches!(segments.last().map(String::as_str), Some("Result" | "Option"));
+    fallible(s) && fallible(r) && !sa.is_empty() && sa.first() == ra.first()
+}
+
+/// `#[derive(Deref)]` (derive_more, shrinkwraprs-style derives), however qualified.
+fn derives_deref(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().filter(|a| a.path().is_ident("derive")).any(|a| {
+        let mut found = false;
+        let _ = a.parse_nested_meta(|meta| {
+            found |= meta.path.segments.last().is_some_and(|s| s.ident == "Deref");
+            Ok(())
+        });
+        found
+    })
 }
 
 impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
@@ -154,6 +210,7 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
         }
     }
     fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
+        self.facts.modules.push(i.ident.to_string());
         self.module.push(i.ident.to_string());
         syn::visit::visit_item_mod(self, i);
         self.module.pop();
@@ -165,13 +222,29 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
-        let fields = i
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(n, f)| (f.ident.as_ref().map_or_else(|| n.to_string(), |id| id.to_string()), self.lower(&f.ty)))
-            .collect();
-        self.facts.structs.push((i.ident.to_string(), fields));
+        let fields = self.fields(&i.fields);
+        let name = i.ident.to_string();
+        if derives_deref(&i.attrs) {
+            let marked = i.fields.iter().position(|f| f.attrs.iter().any(|a| a.path().is_ident("deref")));
+            let target = match marked {
+                Some(at) => fields.get(at),
+                None if fields.len() == 1 => fields.first(),
+                None => None,
+            };
+            if let Some((_, ty)) = target {
+                self.facts.derefs.push((name.clone(), ty.clone()));
+            }
+        }
+        self.facts.structs.push((name, fields));
+    }
+
+    fn visit_item_enum(&mut self, i: &'ast syn::ItemEnum) {
+        let name = i.ident.to_string();
+        for v in &i.variants {
+            let fields = self.fields(&v.fields);
+            self.facts.structs.push((format!("{name}::{}", v.ident), fields));
+        }
+        self.facts.structs.push((name, Vec::new()));
     }
 
     fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
@@ -197,13 +270,30 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let saved = self.self_ty.replace(self.lower(&i.self_ty));
+        let self_ty = self.lower(&i.self_ty);
+        let is_deref = i.trait_.as_ref().is_some_and(|(_, p, _)| p.segments.last().is_some_and(|s| s.ident == "Deref"));
+        if let (true, Some(owner)) = (is_deref, self_ty.last()) {
+            for item in &i.items {
+                if let syn::ImplItem::Type(t) = item {
+                    if t.ident == "Target" {
+                        let target = lower_type(&t.ty, &self.facts.uses, Some(&self_ty));
+                        self.facts.derefs.push((owner.to_owned(), target));
+                    }
+                }
+            }
+        }
+        let saved = self.self_ty.replace(self_ty);
         syn::visit::visit_item_impl(self, i);
         self.self_ty = saved;
     }
 
     fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
         let sig = self.sig(&i.sig);
+        if let (Some(self_ty), Some(ret)) = (&self.self_ty, &sig.ret) {
+            if passes_through(self_ty, ret) {
+                self.facts.result_adapters.push(sig.name.clone());
+            }
+        }
         self.facts.fns.push(sig);
         syn::visit::visit_impl_item_fn(self, i);
     }
@@ -220,8 +310,8 @@ pub enum TypeClass {
     Ref(Box<TypeClass>),
     /// A container that holds values of the inner class (`Option`, `Vec`, `Mutex`, …).
     Holder(String, Box<TypeClass>),
-    /// A crate-local struct.
-    Struct(String),
+    /// A struct or enum of a workspace crate.
+    Struct(ItemRef),
     /// Nothing known.
     Unknown,
 }
@@ -233,6 +323,21 @@ impl TypeClass {
             TypeClass::Ref(inner) => inner.owned(),
             other => other,
         }
+    }
+}
+
+/// An item of a workspace crate: the crate's name and the item's name in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ItemRef {
+    /// The crate defining it (empty outside a package).
+    pub krate: String,
+    /// Its name (`AppState`, or `DbPool::Pool` for an enum variant).
+    pub name: String,
+}
+
+impl std::fmt::Display for ItemRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
     }
 }
 
@@ -251,6 +356,12 @@ impl<T: PartialEq> Def<T> {
             Some(_) => Def::Ambiguous,
         });
     }
+
+    fn merge_into(map: &mut HashMap<String, Def<T>>, name: &str, value: T) {
+        let mut slot = map.remove(name);
+        Def::merge(&mut slot, value);
+        map.insert(name.to_owned(), slot.expect("merged"));
+    }
 }
 
 /// Everything syntax says about one crate's types and functions.
@@ -258,6 +369,9 @@ impl<T: PartialEq> Def<T> {
 pub struct CrateIndex {
     aliases: HashMap<String, Def<TypeRef>>,
     structs: HashMap<String, Def<Vec<(String, TypeRef)>>>,
+    derefs: HashMap<String, Def<TypeRef>>,
+    result_adapters: HashSet<String>,
+    modules: HashSet<String>,
     statics: HashMap<String, Def<TypeRef>>,
     consts: HashMap<String, Def<consts::ConstExpr>>,
     free_fns: HashMap<String, Vec<FnSig>>,
@@ -266,34 +380,33 @@ pub struct CrateIndex {
 }
 
 impl CrateIndex {
-    /// Merges the facts of every file of one crate.
-    pub fn build<'a>(files: impl IntoIterator<Item = &'a FileFacts>) -> CrateIndex {
+    /// Merges the facts of every file of one crate, named `krate` (its functions' keys are
+    /// qualified by it; empty for files outside a package).
+    pub fn build<'a>(files: impl IntoIterator<Item = &'a FileFacts>, krate: &str) -> CrateIndex {
         let mut ix = CrateIndex::default();
         for f in files {
             for (name, t) in &f.aliases {
-                let mut slot = ix.aliases.remove(name);
-                Def::merge(&mut slot, t.clone());
-                ix.aliases.insert(name.clone(), slot.expect("merged"));
+                Def::merge_into(&mut ix.aliases, name, t.clone());
             }
             for (name, fields) in &f.structs {
-                let mut slot = ix.structs.remove(name);
-                Def::merge(&mut slot, fields.clone());
-                ix.structs.insert(name.clone(), slot.expect("merged"));
+                Def::merge_into(&mut ix.structs, name, fields.clone());
             }
+            for (name, t) in &f.derefs {
+                Def::merge_into(&mut ix.derefs, name, t.clone());
+            }
+            ix.result_adapters.extend(f.result_adapters.iter().cloned());
+            ix.modules.extend(f.modules.iter().cloned());
             for (name, t) in &f.statics {
-                let mut slot = ix.statics.remove(name);
-                Def::merge(&mut slot, t.clone());
-                ix.statics.insert(name.clone(), slot.expect("merged"));
+                Def::merge_into(&mut ix.statics, name, t.clone());
             }
             for (name, e) in &f.consts {
-                let mut slot = ix.consts.remove(name);
-                Def::merge(&mut slot, e.clone());
-                ix.consts.insert(name.clone(), slot.expect("merged"));
+                Def::merge_into(&mut ix.consts, name, e.clone());
             }
             for sig in &f.fns {
+                let sig = FnSig { krate: krate.to_owned(), ..sig.clone() };
                 match &sig.owner {
-                    Some(owner) => ix.methods.entry((owner.clone(), sig.name.clone())).or_default().push(sig.clone()),
-                    None => ix.free_fns.entry(sig.name.clone()).or_default().push(sig.clone()),
+                    Some(owner) => ix.methods.entry((owner.clone(), sig.name.clone())).or_default().push(sig),
+                    None => ix.free_fns.entry(sig.name.clone()).or_default().push(sig),
                 }
             }
             ix.used_crates.extend(f.crate_refs.iter().copied());
@@ -307,26 +420,115 @@ impl CrateIndex {
     }
 }
 
+/// A crate the viewed crate depends on by path, with the name its code calls it by.
+#[derive(Debug, Clone, Copy)]
+pub struct DepIndex<'a> {
+    /// The `extern crate` name (`storage` for `storage = { path = "../storage" }`).
+    pub name: &'a str,
+    /// The crate's own name.
+    pub krate: &'a str,
+    /// Its index.
+    pub index: &'a CrateIndex,
+}
+
+/// What a lookup found.
+enum Found<'a, T> {
+    Missing,
+    One(&'a T),
+    Ambiguous,
+}
+
+impl<'a, T> Found<'a, T> {
+    fn one(self) -> Option<&'a T> {
+        match self {
+            Found::One(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
 /// Lookups for one file: its own definitions first (a name defined in the file is the one it
-/// means), then the crate's.
+/// means), then its crate's, then those of the crates it depends on by path (where they agree).
+/// A path qualified by a dependency's name (`storage::Store`) is looked up in that crate alone.
 #[derive(Clone, Copy)]
 pub struct IndexView<'a> {
+    /// The viewed crate's name.
+    pub name: &'a str,
     /// The index of the file alone.
     pub file: &'a CrateIndex,
     /// The index of its crate.
     pub krate: &'a CrateIndex,
+    /// The crates its crate depends on by path, directly or not.
+    pub deps: &'a [DepIndex<'a>],
 }
 
 impl<'a> IndexView<'a> {
-    fn alias(&self, name: &str) -> Option<&'a Def<TypeRef>> {
-        self.file.aliases.get(name).or_else(|| self.krate.aliases.get(name))
+    /// The view of a dependency, in its own terms. Its fallbacks are this view's
+    /// dependencies, a superset of its own (path dependencies are acyclic).
+    fn of_dep(&self, dep: &DepIndex<'a>) -> IndexView<'a> {
+        IndexView { name: dep.krate, file: dep.index, krate: dep.index, deps: self.deps }
     }
 
-    fn has_struct(&self, name: &str) -> bool {
-        self.file.structs.contains_key(name) || self.krate.structs.contains_key(name)
+    /// Whether `name` is a module of the file's crate (a uniform path `db::Pool` is the crate's).
+    fn is_module(&self, name: &str) -> bool {
+        self.file.modules.contains(name) || self.krate.modules.contains(name)
     }
 
-    /// Classifies a type through aliases, wrappers and the catalogue.
+    /// The crate a path's first segment names, when it is one of the dependencies.
+    pub fn dep_named(&self, name: &str) -> Option<IndexView<'a>> {
+        self.deps.iter().find(|d| d.name == name).map(|d| self.of_dep(d))
+    }
+
+    /// The view of crate `krate` (this one, or one of its dependencies), for types written in
+    /// that crate.
+    pub fn for_crate(&self, krate: &str) -> IndexView<'a> {
+        if krate == self.name {
+            return *self;
+        }
+        match self.deps.iter().find(|d| d.krate == krate) {
+            Some(d) => self.of_dep(d),
+            None => *self,
+        }
+    }
+
+    /// The crate defining struct `name` as this view sees it: this one, or the one dependency
+    /// that does.
+    fn struct_crate(&self, name: &str) -> Option<&'a str> {
+        if self.file.structs.contains_key(name) || self.krate.structs.contains_key(name) {
+            return Some(self.name);
+        }
+        let mut found = self.deps.iter().filter(|d| d.index.structs.contains_key(name));
+        match (found.next(), found.next()) {
+            (Some(d), None) => Some(d.krate),
+            _ => None,
+        }
+    }
+
+    fn find<T: PartialEq>(&self, get: impl Fn(&'a CrateIndex) -> Option<&'a Def<T>>) -> Found<'a, T> {
+        let def = |d: &'a Def<T>| match d {
+            Def::One(t) => Found::One(t),
+            Def::Ambiguous => Found::Ambiguous,
+        };
+        if let Some(d) = get(self.file).or_else(|| get(self.krate)) {
+            return def(d);
+        }
+        let mut found = Found::Missing;
+        for dep in self.deps {
+            match (get(dep.index).map(def), &found) {
+                (None, _) => {}
+                (Some(f), Found::Missing) => found = f,
+                (Some(Found::One(t)), Found::One(seen)) if t == *seen => {}
+                _ => return Found::Ambiguous,
+            }
+        }
+        found
+    }
+
+    fn alias(&self, name: &str) -> Found<'a, TypeRef> {
+        self.find(|ix| ix.aliases.get(name))
+    }
+
+    /// Classifies a type through aliases, wrappers, dependencies and the catalogue.
     pub fn classify(&self, ty: &TypeRef, catalog: &Catalog) -> TypeClass {
         self.classify_depth(ty, catalog, 0)
     }
@@ -344,7 +546,9 @@ impl<'a> IndexView<'a> {
         let Some(name) = segments.last() else {
             return TypeClass::Unknown;
         };
-        let local = segments.len() == 1 || matches!(segments[0].as_str(), "crate" | "self" | "super");
+        let local = segments.len() == 1
+            || matches!(segments[0].as_str(), "crate" | "self" | "super")
+            || self.is_module(&segments[0]);
         let wrappers = &catalog.std.wrappers;
         if wrappers.transparent.contains(name) {
             return args.first().map_or(TypeClass::Unknown, |a| self.classify_depth(a, catalog, depth + 1));
@@ -357,16 +561,27 @@ impl<'a> IndexView<'a> {
             };
         }
         if !local {
+            // declared knowledge (`[[crates]]`) names types by path, wherever they are defined
             let crates: Vec<usize> = catalog.crates_for_path(segments).collect();
-            return if crates.is_empty() { TypeClass::Unknown } else { catalogue_class(catalog, name, &crates) };
+            if !crates.is_empty() {
+                return catalogue_class(catalog, name, &crates);
+            }
+            // a type of a workspace crate, in that crate's terms
+            return match self.dep_named(&segments[0]) {
+                Some(dep) => {
+                    let inner = TypeRef::Path { segments: vec![name.clone()], args: args.clone() };
+                    dep.classify_depth(&inner, catalog, depth + 1)
+                }
+                None => TypeClass::Unknown,
+            };
         }
         match self.alias(name) {
-            Some(Def::One(target)) => return self.classify_depth(target, catalog, depth + 1),
-            Some(Def::Ambiguous) => return TypeClass::Unknown,
-            None => {}
+            Found::One(target) => return self.classify_depth(target, catalog, depth + 1),
+            Found::Ambiguous => return TypeClass::Unknown,
+            Found::Missing => {}
         }
-        if self.has_struct(name) {
-            return TypeClass::Struct(name.clone());
+        if let Some(krate) = self.struct_crate(name) {
+            return TypeClass::Struct(ItemRef { krate: krate.to_owned(), name: name.clone() });
         }
         if segments.len() == 1 && !wrappers.ambiguous_names.contains(name) {
             let all: Vec<usize> = (0..catalog.crates.len()).collect();
@@ -375,31 +590,37 @@ impl<'a> IndexView<'a> {
         TypeClass::Unknown
     }
 
-    /// Fields of a crate-local struct.
+    /// The type of field `field` of a crate-local struct (or of enum variant `Enum::Variant`).
     pub fn struct_field(&self, name: &str, field: &str) -> Option<&'a TypeRef> {
-        match self.file.structs.get(name).or_else(|| self.krate.structs.get(name))? {
-            Def::One(fields) => fields.iter().find(|(f, _)| f == field).map(|(_, t)| t),
-            Def::Ambiguous => None,
-        }
+        let fields = self.find(|ix| ix.structs.get(name)).one()?;
+        fields.iter().find(|(f, _)| f == field).map(|(_, t)| t)
+    }
+
+    /// What a crate type dereferences to (`impl Deref`, `#[derive(Deref)]`).
+    pub fn deref_target(&self, name: &str) -> Option<&'a TypeRef> {
+        self.find(|ix| ix.derefs.get(name)).one()
+    }
+
+    /// Whether `method` is a crate's extension method on `Result`/`Option` that passes the
+    /// value through.
+    pub fn is_result_adapter(&self, method: &str) -> bool {
+        [self.file, self.krate]
+            .into_iter()
+            .chain(self.deps.iter().map(|d| d.index))
+            .any(|ix| ix.result_adapters.contains(method))
     }
 
     /// Declared type of a crate `static`/`const`.
     pub fn static_type(&self, name: &str) -> Option<&'a TypeRef> {
-        match self.file.statics.get(name).or_else(|| self.krate.statics.get(name))? {
-            Def::One(t) => Some(t),
-            Def::Ambiguous => None,
-        }
+        self.find(|ix| ix.statics.get(name)).one()
     }
 
     /// The initialiser of a crate `const`/`static`, when defined once.
     pub fn const_expr(&self, name: &str) -> Option<&'a consts::ConstExpr> {
-        match self.file.consts.get(name).or_else(|| self.krate.consts.get(name))? {
-            Def::One(e) => Some(e),
-            Def::Ambiguous => None,
-        }
+        self.find(|ix| ix.consts.get(name)).one()
     }
 
-    /// Free functions of that name.
+    /// Free functions of that name in the file's crate.
     pub fn free_fns(&self, name: &str) -> &'a [FnSig] {
         let file = self.file.free_fns.get(name).map_or(&[][..], Vec::as_slice);
         if file.is_empty() {
@@ -409,15 +630,15 @@ impl<'a> IndexView<'a> {
         }
     }
 
-    /// Methods `owner::name`.
+    /// Methods `owner::name`: the file's, else its crate's, else the first dependency's that
+    /// has them.
     pub fn methods(&self, owner: &str, name: &str) -> &'a [FnSig] {
         let key = (owner.to_owned(), name.to_owned());
-        let file = self.file.methods.get(&key).map_or(&[][..], Vec::as_slice);
-        if file.is_empty() {
-            self.krate.methods.get(&key).map_or(&[], Vec::as_slice)
-        } else {
-            file
-        }
+        [self.file, self.krate]
+            .into_iter()
+            .chain(self.deps.iter().map(|d| d.index))
+            .find_map(|ix| ix.methods.get(&key).filter(|m| !m.is_empty()))
+            .map_or(&[], Vec::as_slice)
     }
 }
 

@@ -1,6 +1,7 @@
 //! A cheaper parse for the index: the facts of a file ([`super::FileFacts`]) come from its items
 //! (imports, aliases, structs, signatures, statics, constants) and from the constants its code
-//! names, never from the rest of a function body, from attributes or from comments. So before
+//! names, never from the rest of a function body, from comments, or from attributes other than
+//! `Deref` derives and `#[deref]` markers. So before
 //! `syn` parses a file for its facts, a byte scanner cuts those out of the text: the contents of
 //! body groups that hold neither an item nor a constant-like name, every attribute and every
 //! comment. `syn` then lexes and parses a fraction of the file. Pass 2 parses the file in full
@@ -371,7 +372,10 @@ impl Skimmer<'_> {
                 let bracket = if self.is_punct(i + 1, b'!') { i + 2 } else { i + 1 };
                 if let Some(Token { kind: Kind::Open(b'[', close), .. }) = self.tokens.get(bracket).copied() {
                     let end = self.tokens[close as usize].end as usize;
-                    self.cuts.push(Cut { start: token.start as usize, end, space: true });
+                    // except `#[derive(Deref)]` and `#[deref]`: they give a `Deref` target
+                    if !self.text[token.start as usize..end].contains("eref") {
+                        self.cuts.push(Cut { start: token.start as usize, end, space: true });
+                    }
                     i = close as usize + 1;
                     continue;
                 }

@@ -85,6 +85,14 @@ impl Rule for ConnHeldWhileWaiting {
             d = d.with_label(t.acquired, format!("`{}` {}", t.name, t.evidence.text));
         }
         let help = match first.last_use.filter(|u| u.start < wait.span.start) {
+            Some(last) if first.extended => {
+                d = d.with_label(last, format!("last use of `{}`", first.name));
+                format!(
+                    "`{0}` borrows a temporary guard that lives to the end of its block, so `drop({0})` would release nothing: take the connection in an inner block that ends after line {1}, or move this wait before the connection is taken",
+                    first.name,
+                    file.line(last)
+                )
+            }
             Some(last) => {
                 d = d.with_label(last, format!("last use of `{}`", first.name));
                 format!(
@@ -104,10 +112,12 @@ impl Rule for ConnHeldWhileWaiting {
 }
 
 /// Inserting `drop(conn);` after the statement of the guard's own block that last uses it,
-/// when the wait is in a later statement of that block. Only for pooled connections: dropping
-/// a transaction early would roll it back.
+/// when the wait is in a later statement of that block. Only for pooled connections bound by
+/// value: dropping a transaction early would roll it back, and dropping a reference to an
+/// extended temporary releases nothing.
 fn drop_after_last_use(cx: &BodyCx<'_>, guard: &Tracked, wait: Span) -> Option<Edit> {
-    if guard.kind != GuardKind::Connection {
+    // `let c = &mut pool.get()?;`: dropping the reference releases nothing
+    if guard.kind != GuardKind::Connection || guard.extended {
         return None;
     }
     let last = guard.last_use_stmt?;
