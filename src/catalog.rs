@@ -54,6 +54,14 @@ impl GuardKind {
             GuardKind::Transaction => "transaction",
         }
     }
+
+    /// The noun with its article: "a pooled connection", "a transaction".
+    pub fn noun_with_article(self) -> &'static str {
+        match self {
+            GuardKind::Connection => "a pooled connection",
+            GuardKind::Transaction => "a transaction",
+        }
+    }
 }
 
 /// How an acquisition call wraps its guard.

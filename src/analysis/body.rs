@@ -9,7 +9,7 @@
 //! expression, each wait (`.await`, `join!`, a blocking call in sync code), each normal exit
 //! and each `static` initialiser.
 
-use super::facts::{AcquireFact, CallFact, Construction, FileFnFacts, FnFacts, HeldGuard, PerItem};
+use super::facts::{AcquireFact, CallFact, Construction, FileFnFacts, FnFacts, GuardSource, HeldGuard, PerItem};
 use super::settings::{GroupKey, PoolBuild, SettingSite};
 use super::value::{Evidence, Stored, Value, Wrapped};
 use super::FileCx;
@@ -56,6 +56,9 @@ pub struct Tracked {
     pub acquired: Span,
     /// The pool it came from, as written (`state.db`), when it was acquired here.
     pub pool: Option<String>,
+    /// The workspace function call it came from (`app.db_write()`, `get_conn(pool)`), when it
+    /// was not acquired here: the crate stage knows that call's pools from its summary.
+    pub from_call: Option<Box<CallFact>>,
     /// True when it came from a `begin()`-style acquisition in this function.
     pub from_begin: bool,
     /// The frame (function, closure, async block) it lives in.
@@ -689,6 +692,9 @@ impl Walker<'_, '_> {
 
     /// Walks an expression; returns whether it diverges. `tail`: its value is the frame's result.
     fn expr_in_tail(&mut self, e: &syn::Expr, tail: bool) -> bool {
+        if tail && self.body.frames.len() == 1 && !is_nested_tail(e) {
+            self.body.record_return(e);
+        }
         let diverges = match e {
             syn::Expr::Block(b) => self.block_in_tail(&b.block, tail),
             syn::Expr::Unsafe(b) => {
@@ -752,6 +758,9 @@ impl Walker<'_, '_> {
             syn::Expr::Macro(m) => self.mac(&m.mac, self.body.file.span(m)),
             syn::Expr::Return(r) => {
                 if let Some(v) = &r.expr {
+                    if self.body.frames.len() == 1 {
+                        self.body.record_return(v);
+                    }
                     self.expr(v);
                     self.note_move(v);
                 }
@@ -1522,9 +1531,10 @@ impl<'a> BodyCx<'a> {
                     value
                 } else if let Some((view, key)) = self.pattern_item(&ts.path) {
                     // `DbPool::Pool(pool)`, `DbConnection(conn)`: each field as declared
+                    // a pool bound out of the scrutinee keeps the scrutinee's place as its key
                     for (i, p) in ts.elems.iter().enumerate() {
                         let v = self.pattern_field(view, &key, &i.to_string());
-                        self.bind_pat_tracked(p, v, None, families.clone());
+                        self.bind_pat_tracked(p, v, acquisition, families.clone());
                     }
                     return;
                 } else {
@@ -1542,7 +1552,7 @@ impl<'a> BodyCx<'a> {
                         syn::Member::Unnamed(i) => i.index.to_string(),
                     };
                     let v = self.pattern_field(view, &key, &field);
-                    self.bind_pat_tracked(&f.pat, v, None, families.clone());
+                    self.bind_pat_tracked(&f.pat, v, acquisition, families.clone());
                 }
             }
             syn::Pat::Reference(r) => self.bind_pat_tracked(&r.pat, Value::Unknown, None, families),
@@ -1619,7 +1629,11 @@ impl<'a> BodyCx<'a> {
         let (krate, kind, evidence) = value.as_owned_guard()?;
         let acquired = evidence.span.unwrap_or_else(|| self.file.span(at));
         let acq_call = acquisition.and_then(|e| self.find_acquisition_call(e));
-        let pool = acq_call.map(|m| self.pool_key(&m.receiver));
+        let (pool, from_call) = match acquisition.and_then(|e| self.guard_source(e)) {
+            Some(GuardSource::Pool(key)) => (Some(key), None),
+            Some(GuardSource::Call(call)) => (None, Some(call)),
+            None => (None, None),
+        };
         let from_begin = kind == GuardKind::Transaction
             && acq_call.is_some_and(|m| {
                 let method = m.method.to_string();
@@ -1632,6 +1646,7 @@ impl<'a> BodyCx<'a> {
             evidence: evidence.clone(),
             acquired,
             pool,
+            from_call,
             from_begin,
             frame: self.frames.len() - 1,
             last_use: None,
@@ -1651,9 +1666,9 @@ impl<'a> BodyCx<'a> {
                 evidence.span = at;
                 Value::Pool { krate, evidence, wrapped }
             }
-            Value::Guard { krate, kind, mut evidence, wrapped, owned } => {
+            Value::Guard { krate, kind, mut evidence, wrapped, owned, carrier } => {
                 evidence.span = at;
-                Value::Guard { krate, kind, evidence, wrapped, owned }
+                Value::Guard { krate, kind, evidence, wrapped, owned, carrier }
             }
             other => other,
         }
@@ -1682,11 +1697,27 @@ impl<'a> BodyCx<'a> {
             TypeClass::Holder(h, inner) if matches!(h.as_str(), "Lazy" | "LazyLock") => *inner,
             other => other,
         };
-        let evidence = || Evidence { text: why(), span: None };
+        let why = why();
+        let evidence = || Evidence { text: why.clone(), span: None };
         match class {
             TypeClass::Pool(krate) => Value::Pool { krate, evidence: evidence(), wrapped },
-            TypeClass::Guard(krate, kind) => Value::Guard { krate, kind, evidence: evidence(), wrapped, owned },
-            TypeClass::Struct(s) => Value::Struct(s),
+            TypeClass::Guard(krate, kind) => {
+                Value::Guard { krate, kind, evidence: evidence(), wrapped, owned, carrier: None }
+            }
+            TypeClass::Struct(s) => match self.carried_guard(view, &s, 0) {
+                Some((kind, field)) => Value::Guard {
+                    krate: None,
+                    kind,
+                    evidence: Evidence {
+                        text: format!("{why}, and `{s}` owns {} in field `{field}`", kind.noun_with_article()),
+                        span: None,
+                    },
+                    wrapped,
+                    owned,
+                    carrier: Some(s),
+                },
+                None => Value::Struct(s),
+            },
             TypeClass::Unknown => match ty {
                 TypeRef::Ref(inner) => Value::Opaque((**inner).clone()),
                 other => Value::Opaque(other.clone()),
@@ -1744,6 +1775,36 @@ impl<'a> BodyCx<'a> {
         None
     }
 
+    /// Whether a workspace type owns a guard: a field (of the struct, or of any variant of the
+    /// enum) whose declared type is a guard, directly, in an `Option`, or through another such
+    /// type. Fields that borrow (`&mut PgConnection`) hold nothing. The guard's kind and the
+    /// field.
+    fn carried_guard(&self, view: IndexView<'a>, item: &ItemRef, depth: usize) -> Option<(GuardKind, String)> {
+        if depth > 3 {
+            return None;
+        }
+        let view = view.for_crate(&item.krate);
+        for (field, ty) in view.fields(&item.name)? {
+            let mut class = view.classify(ty, self.file.catalog);
+            if let TypeClass::Holder(h, inner) = class {
+                if h != "Option" {
+                    continue;
+                }
+                class = *inner;
+            }
+            match class {
+                TypeClass::Guard(_, kind) => return Some((kind, field.clone())),
+                TypeClass::Struct(inner) if inner != *item => {
+                    if let Some((kind, _)) = self.carried_guard(view, &inner, depth + 1) {
+                        return Some((kind, field.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// The crate struct a type dereferences to.
     fn deref_struct(&self, view: IndexView<'a>, name: &str) -> Option<ItemRef> {
         match view.classify(view.deref_target(name)?, self.file.catalog) {
@@ -1755,7 +1816,7 @@ impl<'a> BodyCx<'a> {
     /// A value seen through its type's `Deref` chain: a newtype around a pool is the pool
     /// (`impl Deref for ConnectionPool { type Target = r2d2::Pool<..>; }`).
     pub fn through_deref(&self, v: Value) -> Value {
-        let Value::Struct(owner) = &v else { return v };
+        let Some(owner) = v.item() else { return v };
         let mut current = owner.clone();
         for _ in 0..4 {
             let view = self.file.index.for_crate(&current.krate);
@@ -1926,6 +1987,7 @@ impl<'a> BodyCx<'a> {
                     },
                     wrapped: Wrapped { future: false, fallible: true },
                     owned: true,
+                    carrier: None,
                 };
             }
         }
@@ -1953,7 +2015,8 @@ impl<'a> BodyCx<'a> {
     }
 
     fn classify_field(&self, f: &syn::ExprField) -> Value {
-        let Value::Struct(owner) = self.classify(&f.base) else {
+        let base = self.classify(&f.base);
+        let Some(owner) = base.item() else {
             return Value::Unknown;
         };
         let field = match &f.member {
@@ -1983,6 +2046,12 @@ impl<'a> BodyCx<'a> {
                 _ => Value::Unknown,
             };
         }
+        // a guard-carrying type's own methods come before what the catalogue says of guards
+        if let Some((sigs, has)) =
+            recv.item().filter(|_| matches!(recv, Value::Guard { .. })).and_then(|o| self.methods_of(o, &method))
+        {
+            return self.crate_fn_value(sigs, &format!("{has}::{method}()"));
+        }
         if let Some(v) = self.acquisition(m, &method, &recv) {
             return v;
         }
@@ -1995,7 +2064,7 @@ impl<'a> BodyCx<'a> {
                 return recv;
             }
         }
-        if let Value::Struct(owner) = &recv {
+        if let Some(owner) = recv.item() {
             if let Some((sigs, has)) = self.methods_of(owner, &method) {
                 return self.crate_fn_value(sigs, &format!("{has}::{method}()"));
             }
@@ -2032,6 +2101,7 @@ impl<'a> BodyCx<'a> {
                 evidence: Evidence { text, span: Some(span) },
                 wrapped: Wrapped { future: acq.is_async, fallible: acq.returns != Returns::Value },
                 owned: true,
+                carrier: None,
             });
         }
         None
@@ -2311,14 +2381,108 @@ impl BodyCx<'_> {
     fn held_guards(&self) -> Vec<HeldGuard> {
         self.live_guards()
             .filter_map(|(_, t)| {
-                Some(HeldGuard {
-                    name: t.name.clone(),
-                    pool: t.pool.clone()?,
-                    acquired: t.acquired,
-                    line: self.file.line(t.acquired),
-                })
+                let source = match (&t.pool, &t.from_call) {
+                    (Some(key), _) => GuardSource::Pool(key.clone()),
+                    (None, Some(call)) => GuardSource::Call(call.clone()),
+                    (None, None) => return None,
+                };
+                Some(HeldGuard { name: t.name.clone(), source, acquired: t.acquired, line: self.file.line(t.acquired) })
             })
             .collect()
+    }
+
+    /// Where the guard an expression yields comes from: an acquisition from a pool here, a
+    /// call to a workspace function, or a binding holding one; through `?`, `.await`,
+    /// adapters, borrows, unwrapping `match`es, `Ok(..)`, constructors and struct literals.
+    pub fn guard_source(&self, e: &syn::Expr) -> Option<GuardSource> {
+        match strip_parens(e) {
+            syn::Expr::Try(t) => self.guard_source(&t.expr),
+            syn::Expr::Await(a) => self.guard_source(&a.base),
+            syn::Expr::Reference(r) => self.guard_source(&r.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.guard_source(&u.expr),
+            syn::Expr::Match(m) if m.arms.iter().any(unwrapping_arm) => self.guard_source(&m.expr),
+            syn::Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => self.guard_source(tail),
+                _ => None,
+            },
+            syn::Expr::Path(p) => {
+                let t = &self.tracked[self.lookup(&p.path.get_ident()?.to_string())?.owns?];
+                match (&t.pool, &t.from_call) {
+                    (Some(key), _) => Some(GuardSource::Pool(key.clone())),
+                    (None, Some(call)) => Some(GuardSource::Call(call.clone())),
+                    (None, None) => None,
+                }
+            }
+            syn::Expr::Struct(lit) => lit.fields.iter().find_map(|f| self.guard_source(&f.expr)),
+            syn::Expr::MethodCall(m) => {
+                let method = m.method.to_string();
+                if UNWRAPPERS.contains(&method.as_str())
+                    || RESULT_ADAPTERS.contains(&method.as_str())
+                    || self.file.index.is_result_adapter(&method)
+                    || (m.args.is_empty() && method == "into")
+                {
+                    return self.guard_source(&m.receiver);
+                }
+                let recv = self.classify(&m.receiver);
+                if let Some(call) = self.method_call_fact(m, &recv) {
+                    return Some(GuardSource::Call(Box::new(call)));
+                }
+                if let Some(Value::Guard { .. }) = self.acquisition(m, &method, &recv) {
+                    return Some(GuardSource::Pool(self.pool_key(&m.receiver)));
+                }
+                None
+            }
+            syn::Expr::Call(c) => {
+                let path = self.call_path(c)?;
+                if let Some(call) = self.call_fact(c, &path) {
+                    return Some(GuardSource::Call(Box::new(call)));
+                }
+                // `Ok(conn)`, `Box::new(conn)`, `DbConn::Pool(conn)`, `Self { .. }`-style tuple
+                // constructors: what they wrap
+                c.args.iter().find_map(|a| self.guard_source(a))
+            }
+            _ => None,
+        }
+    }
+
+    /// Records what a function returns, where a guard may come from.
+    fn record_return(&mut self, e: &syn::Expr) {
+        if is_err_expr(e) {
+            return;
+        }
+        if let Some(source) = self.guard_source(e) {
+            let span = self.file.expr_span(e);
+            self.facts.returns.push((source, span));
+        }
+    }
+
+    /// The call fact of a call to a workspace function (guards held are filled in by the
+    /// caller, where they matter).
+    fn call_fact(&self, c: &syn::ExprCall, path: &[String]) -> Option<CallFact> {
+        let sig = self.resolve_fn(path)?;
+        Some(CallFact {
+            callee: sig.key(),
+            args: c.args.iter().map(|a| self.place_key(a)).collect(),
+            recv: None,
+            span: self.file.span(c),
+            shown: path[path.len().saturating_sub(2)..].join("::"),
+            held: Vec::new(),
+        })
+    }
+
+    /// The call fact of a method call to a workspace method (found through `Deref`).
+    fn method_call_fact(&self, m: &syn::ExprMethodCall, recv: &Value) -> Option<CallFact> {
+        let method = m.method.to_string();
+        let (sigs, owner) = self.methods_of(recv.item()?, &method)?;
+        let sig = unique(sigs)?;
+        Some(CallFact {
+            callee: sig.key(),
+            args: m.args.iter().map(|a| self.place_key(a)).collect(),
+            recv: self.place_key(&m.receiver),
+            span: self.file.span(m),
+            shown: format!("{owner}::{method}"),
+            held: Vec::new(),
+        })
     }
 
     /// Resolves a function path of the crate (`helper`, `audit::bump`, `Repo::load`,
@@ -2374,16 +2538,9 @@ impl BodyCx<'_> {
         if let Some((shown, pool)) = self.construction_call(path) {
             self.record_construction(self.file.span(c), shown, pool);
         }
-        if let Some(sig) = self.resolve_fn(path) {
-            let call = CallFact {
-                callee: sig.key(),
-                args: c.args.iter().map(|a| self.place_key(a)).collect(),
-                recv: None,
-                span: self.file.span(c),
-                shown: path[path.len().saturating_sub(2)..].join("::"),
-                held: self.held_guards(),
-            };
-            self.facts.calls.push(call);
+        if let Some(call) = self.call_fact(c, path) {
+            let held = self.held_guards();
+            self.facts.calls.push(CallFact { held, ..call });
         }
         self.record_registrations(path, c.args.iter(), true);
     }
@@ -2399,8 +2556,14 @@ impl BodyCx<'_> {
                 }
             }
         }
-        for (key, span) in self.pool_uses(m) {
-            self.facts.acquires.push(AcquireFact { key, span });
+        let uses = self.pool_uses(m);
+        if !uses.is_empty() {
+            // guards taken through calls: whether they share the pool is the crate stage's call
+            let mut held = self.held_guards();
+            held.retain(|h| matches!(h.source, GuardSource::Call(_)));
+            for (key, span) in uses {
+                self.facts.acquires.push(AcquireFact { key, span, held: held.clone() });
+            }
         }
         if let Some((shown, pool)) = self.construction_method(m) {
             self.record_construction(self.file.method_span(m), shown, pool);
@@ -2410,20 +2573,9 @@ impl BodyCx<'_> {
         }
         self.record_setter(m);
         let method = m.method.to_string();
-        let owner = match self.classify(&m.receiver) {
-            Value::Struct(s) => self.methods_of(&s, &method),
-            _ => None,
-        };
-        if let Some((sig, owner)) = owner.and_then(|(sigs, has)| Some((unique(sigs)?, has))) {
-            let call = CallFact {
-                callee: sig.key(),
-                args: m.args.iter().map(|a| self.place_key(a)).collect(),
-                recv: self.place_key(&m.receiver),
-                span: self.file.span(m),
-                shown: format!("{owner}::{method}"),
-                held: self.held_guards(),
-            };
-            self.facts.calls.push(call);
+        if let Some(call) = self.method_call_fact(m, &self.classify(&m.receiver)) {
+            let held = self.held_guards();
+            self.facts.calls.push(CallFact { held, ..call });
         }
         self.record_registrations(std::slice::from_ref(&method), m.args.iter(), false);
     }

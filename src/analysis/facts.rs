@@ -10,12 +10,22 @@ use crate::source::Span;
 pub struct HeldGuard {
     /// The guard's binding.
     pub name: String,
-    /// Its pool's key.
-    pub pool: String,
+    /// Where it came from: a pool of this function, or a call whose summary says.
+    pub source: GuardSource,
     /// Where it was taken.
     pub acquired: Span,
     /// Line it was taken at, for messages.
     pub line: usize,
+}
+
+/// Where a guard comes from, in the terms of the function that holds or returns it.
+#[derive(Debug, Clone)]
+pub enum GuardSource {
+    /// Taken here from the pool with this key (`self.pool`, `state.db`, a parameter).
+    Pool(String),
+    /// Returned by a call to a workspace function (`app.db_write()`, `get_conn(pool)`): its
+    /// pools are those the callee's summary returns guards from, translated through the call.
+    Call(Box<CallFact>),
 }
 
 /// A call to a function of the crate.
@@ -64,6 +74,8 @@ pub struct AcquireFact {
     pub key: String,
     /// Where.
     pub span: Span,
+    /// Guards live there that came from calls (their pools are known only from summaries).
+    pub held: Vec<HeldGuard>,
 }
 
 /// What the walker learnt of one function.
@@ -85,6 +97,8 @@ pub struct FnFacts {
     pub constructions: Vec<Construction>,
     /// Carries a framework's handler attribute (or takes a tonic `Request`).
     pub handler: bool,
+    /// Where the guards it returns come from, with the returning expression.
+    pub returns: Vec<(GuardSource, Span)>,
 }
 
 /// What the walker learnt of one file.

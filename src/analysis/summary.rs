@@ -1,8 +1,9 @@
-//! Function summaries over a crate's call graph: which places each function acquires from
-//! (in its own terms, so callers can translate them), computed to a fixpoint (recursion
-//! included), and which functions run per request (reachable from a handler).
+//! Function summaries over the workspace's call graph: which places each function acquires
+//! from and which pools the guards it returns come from (both in its own terms, so callers
+//! can translate them), computed to a fixpoint (recursion included), and which functions run
+//! per request (reachable from a handler).
 
-use super::facts::{CallFact, FnFacts};
+use super::facts::{CallFact, FnFacts, GuardSource, HeldGuard};
 use crate::source::Span;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -24,6 +25,8 @@ pub struct CrateFacts {
     pub by_key: HashMap<String, usize>,
     /// Per function: key acquired from (in the function's terms) → how (first path found).
     pub acquires: Vec<BTreeMap<String, Vec<Step>>>,
+    /// Per function: pools (in its terms) the guards it returns are taken from → how.
+    pub returns: Vec<BTreeMap<String, Vec<Step>>>,
     /// Per function: when it runs per request, the path from a handler to it.
     pub per_request: Vec<Option<Vec<Step>>>,
 }
@@ -39,6 +42,7 @@ impl CrateFacts {
         }
         let mut facts = CrateFacts { fns, by_key, ..CrateFacts::default() };
         facts.acquires = facts.fixpoint_acquires();
+        facts.returns = facts.fixpoint_returns();
         facts.per_request = facts.reach_from_handlers(registered);
         facts
     }
@@ -103,6 +107,66 @@ impl CrateFacts {
             }
         }
         acq
+    }
+
+    /// Which pools each function's returned guards come from: its own acquisitions as
+    /// returned, and through the calls it returns the result of, to a fixpoint.
+    fn fixpoint_returns(&self) -> Vec<BTreeMap<String, Vec<Step>>> {
+        let n = self.fns.len();
+        let mut ret: Vec<BTreeMap<String, Vec<Step>>> = vec![BTreeMap::new(); n];
+        for (i, f) in self.fns.iter().enumerate() {
+            for (source, at) in &f.returns {
+                if let GuardSource::Pool(key) = source {
+                    let note = format!("returns a connection taken from `{key}`");
+                    ret[i].entry(key.clone()).or_insert_with(|| vec![Step { span: *at, note }]);
+                }
+            }
+        }
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, f) in self.fns.iter().enumerate() {
+                for (source, _) in &f.returns {
+                    let GuardSource::Call(call) = source else { continue };
+                    let Some(g) = self.callee(call) else { continue };
+                    let theirs: Vec<(String, Vec<Step>)> = ret[g].iter().map(|(k, w)| (k.clone(), w.clone())).collect();
+                    for (k, witness) in theirs {
+                        let Some(mine) = translate(call, &self.fns[g], &k) else { continue };
+                        if ret[i].contains_key(&mine) {
+                            continue;
+                        }
+                        let mut path =
+                            vec![Step { span: call.span, note: format!("returns what `{}` returns", call.shown) }];
+                        path.extend(witness);
+                        ret[i].insert(mine, path);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        ret
+    }
+
+    /// The pools a held guard may belong to, in its holder's terms, each with how it was
+    /// taken: its own pool, or those the call it came from returns guards from.
+    pub fn pools_of(&self, held: &HeldGuard) -> Vec<(String, Vec<Step>)> {
+        match &held.source {
+            GuardSource::Pool(key) => vec![(key.clone(), Vec::new())],
+            GuardSource::Call(call) => {
+                let Some(g) = self.callee(call) else { return Vec::new() };
+                self.returns[g]
+                    .iter()
+                    .filter_map(|(k, w)| {
+                        let mut path = vec![Step {
+                            span: call.span,
+                            note: format!("`{}` taken from `{}` here", held.name, call.shown),
+                        }];
+                        path.extend(w.iter().cloned());
+                        Some((translate(call, &self.fns[g], k)?, path))
+                    })
+                    .collect()
+            }
+        }
     }
 
     fn reach_from_handlers(&self, registered: &[(String, Span)]) -> Vec<Option<Vec<Step>>> {

@@ -67,6 +67,10 @@ pub enum Value {
         wrapped: Wrapped,
         /// False for `&guard` / `&mut guard`: forgetting a reference forgets nothing.
         owned: bool,
+        /// The workspace type that carries the guard in a field (`struct ReadConn { conn:
+        /// PoolConnection<Sqlite> }`), when it is not a catalogued guard itself: its methods
+        /// and fields are looked up there.
+        carrier: Option<crate::index::ItemRef>,
     },
     /// A value of a workspace crate's struct or enum (used to look up fields and methods).
     Struct(crate::index::ItemRef),
@@ -82,7 +86,7 @@ impl Value {
     /// An owned, fully unwrapped guard.
     pub fn as_owned_guard(&self) -> Option<(Option<usize>, GuardKind, &Evidence)> {
         match self {
-            Value::Guard { krate, kind, evidence, wrapped, owned: true } if wrapped.is_bare() => {
+            Value::Guard { krate, kind, evidence, wrapped, owned: true, .. } if wrapped.is_bare() => {
                 Some((*krate, *kind, evidence))
             }
             _ => None,
@@ -97,6 +101,15 @@ impl Value {
         }
     }
 
+    /// The workspace type whose fields and methods this value has: a struct's, or the type
+    /// carrying a guard.
+    pub fn item(&self) -> Option<&crate::index::ItemRef> {
+        match self {
+            Value::Struct(item) | Value::Guard { carrier: Some(item), .. } => Some(item),
+            _ => None,
+        }
+    }
+
     /// The same value with one layer peeled by `f`.
     pub fn map_wrapped(self, f: impl FnOnce(&mut Wrapped) -> bool) -> Value {
         match self {
@@ -107,9 +120,9 @@ impl Value {
                     Value::Unknown
                 }
             }
-            Value::Guard { krate, kind, evidence, mut wrapped, owned } => {
+            Value::Guard { krate, kind, evidence, mut wrapped, owned, carrier } => {
                 if f(&mut wrapped) {
-                    Value::Guard { krate, kind, evidence, wrapped, owned }
+                    Value::Guard { krate, kind, evidence, wrapped, owned, carrier }
                 } else {
                     Value::Unknown
                 }
@@ -131,8 +144,8 @@ impl Value {
     /// The value borrowed (`&x`).
     pub fn borrowed(self) -> Value {
         match self {
-            Value::Guard { krate, kind, evidence, wrapped, .. } => {
-                Value::Guard { krate, kind, evidence, wrapped, owned: false }
+            Value::Guard { krate, kind, evidence, wrapped, carrier, .. } => {
+                Value::Guard { krate, kind, evidence, wrapped, owned: false, carrier }
             }
             other => other,
         }

@@ -78,9 +78,9 @@ pub struct FileFacts {
     pub uses: UseMap,
     /// `type Name = ...;`
     pub aliases: Vec<(String, TypeRef)>,
-    /// Structs with their fields (tuple fields are named `0`, `1`, …); an enum is recorded as
-    /// a struct without fields and each of its variants as `Enum::Variant` with the variant's
-    /// fields.
+    /// Structs with their fields (tuple fields are named `0`, `1`, …); an enum is recorded
+    /// with every variant's fields as `Variant::field`, and each variant as `Enum::Variant`
+    /// with its own fields.
     pub structs: Vec<(String, Vec<(String, TypeRef)>)>,
     /// `Deref` targets: `impl Deref for AppState { type Target = App; }` and
     /// `#[derive(Deref)]` on a struct with one field (or a field marked `#[deref]`).
@@ -240,11 +240,13 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
 
     fn visit_item_enum(&mut self, i: &'ast syn::ItemEnum) {
         let name = i.ident.to_string();
+        let mut all = Vec::new();
         for v in &i.variants {
             let fields = self.fields(&v.fields);
+            all.extend(fields.iter().map(|(f, t)| (format!("{}::{f}", v.ident), t.clone())));
             self.facts.structs.push((format!("{name}::{}", v.ident), fields));
         }
-        self.facts.structs.push((name, Vec::new()));
+        self.facts.structs.push((name, all));
     }
 
     fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
@@ -594,6 +596,11 @@ impl<'a> IndexView<'a> {
     pub fn struct_field(&self, name: &str, field: &str) -> Option<&'a TypeRef> {
         let fields = self.find(|ix| ix.structs.get(name)).one()?;
         fields.iter().find(|(f, _)| f == field).map(|(_, t)| t)
+    }
+
+    /// Every field of a crate struct (for an enum: of all its variants).
+    pub fn fields(&self, name: &str) -> Option<&'a [(String, TypeRef)]> {
+        self.find(|ix| ix.structs.get(name)).one().map(Vec::as_slice)
     }
 
     /// What a crate type dereferences to (`impl Deref`, `#[derive(Deref)]`).

@@ -2,7 +2,8 @@
 
 use super::{declare_rule, Rule, RuleInfo};
 use crate::analysis::body::BodyCx;
-use crate::analysis::summary::{translate, CrateFacts};
+use crate::analysis::facts::HeldGuard;
+use crate::analysis::summary::{translate, CrateFacts, Step};
 use crate::report::Diagnostic;
 
 declare_rule! {
@@ -87,13 +88,14 @@ impl Rule for NestedAcquire {
                 }
                 let Some(g) = facts.callee(call) else { continue };
                 let callee = &facts.fns[g];
+                let held = held_pools(facts, &call.held);
                 let found = facts.acquires[g].iter().find_map(|(k, witness)| {
                     let mine = translate(call, callee, k)?;
-                    call.held.iter().any(|h| h.pool == mine).then_some((mine, witness))
+                    held.iter().any(|(_, key, _)| *key == mine).then_some((mine, witness))
                 });
                 let Some((key, witness)) = found else { continue };
-                let held: Vec<_> = call.held.iter().filter(|h| h.pool == key).collect();
-                let first = held[0];
+                let held: Vec<_> = held.iter().filter(|(_, k, _)| *k == key).collect();
+                let first = held[0].0;
                 let mut d = Diagnostic::new(
                     NESTED_ACQUIRE.id,
                     NESTED_ACQUIRE.default_severity,
@@ -106,9 +108,7 @@ impl Rule for NestedAcquire {
                         deadlock_note(&key, held.len() + 1)
                     ),
                 );
-                for h in &held {
-                    d = d.with_label(h.acquired, format!("`{}` taken here", h.name));
-                }
+                d = label_held(d, &held);
                 for step in witness.iter().filter(|s| s.span != call.span) {
                     d = d.with_label(step.span, step.note.clone());
                 }
@@ -117,8 +117,48 @@ impl Rule for NestedAcquire {
                     call.shown, first.name
                 )));
             }
+            // an acquisition here while a guard taken through a call is held: the call's
+            // summary says which pools that guard may belong to
+            for a in &f.acquires {
+                let held = held_pools(facts, &a.held);
+                let held: Vec<_> = held.iter().filter(|(_, k, _)| *k == a.key).collect();
+                let Some((first, _, _)) = held.first() else { continue };
+                let d = Diagnostic::new(
+                    NESTED_ACQUIRE.id,
+                    NESTED_ACQUIRE.default_severity,
+                    a.span,
+                    format!(
+                        "second connection taken from `{}` while `{}` (taken at line {}) is still held: {}",
+                        a.key,
+                        first.name,
+                        first.line,
+                        deadlock_note(&a.key, held.len() + 1)
+                    ),
+                );
+                out.push(label_held(d, &held).with_help(format!(
+                    "run this on the connection already held (`&mut *{0}`, `&{0}`), or finish with `{0}` before taking another",
+                    first.name
+                )));
+            }
         }
     }
+}
+
+/// Each held guard with each pool it may belong to, and how it came from that pool.
+fn held_pools<'h>(facts: &CrateFacts, held: &'h [HeldGuard]) -> Vec<(&'h HeldGuard, String, Vec<Step>)> {
+    held.iter().flat_map(|h| facts.pools_of(h).into_iter().map(move |(key, path)| (h, key, path))).collect()
+}
+
+/// Labels where each held guard was taken and, for one taken through a call, the path to
+/// the pool it may come from.
+fn label_held(mut d: Diagnostic, held: &[&(&HeldGuard, String, Vec<Step>)]) -> Diagnostic {
+    for (h, _, path) in held {
+        d = d.with_label(h.acquired, format!("`{}` taken here", h.name));
+        for step in path.iter().filter(|s| s.span != h.acquired) {
+            d = d.with_label(step.span, step.note.clone());
+        }
+    }
+    d
 }
 
 /// The pool-locking arithmetic for a path holding `c` connections of one pool at once.
