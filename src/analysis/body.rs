@@ -2023,7 +2023,7 @@ impl<'a> BodyCx<'a> {
             syn::Member::Named(id) => id.to_string(),
             syn::Member::Unnamed(i) => i.index.to_string(),
         };
-        match self.field_of(&owner, &field) {
+        match self.field_of(owner, &field) {
             Some((view, t, has)) => {
                 self.value_of_type_in(view, t, || format!("is field `{has}.{field}`, declared as `{t}`"), Wrapped::NONE)
             }
