@@ -39,6 +39,9 @@ pub struct Binding {
     pub loop_depth: usize,
     /// For a pool: the place it was taken from (`let db = state.db.clone();` → `state.db`).
     pub key: Option<String>,
+    /// For a guard still wrapped (`let res = pool.get().await;`): where it comes from, for the
+    /// binding that unwraps it later.
+    pub source: Option<GuardSource>,
 }
 
 /// A guard followed through a function.
@@ -605,6 +608,7 @@ impl Walker<'_, '_> {
                             families,
                             loop_depth,
                             key: None,
+                            source: None,
                         });
                     }
                     _ => {
@@ -1158,6 +1162,17 @@ fn diverges(e: &syn::Expr) -> bool {
     }
 }
 
+/// The value of an arm's body: its tail when it is a block.
+fn block_tail(e: &syn::Expr) -> &syn::Expr {
+    match strip_parens(e) {
+        syn::Expr::Block(b) if b.label.is_none() => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => block_tail(tail),
+            _ => e,
+        },
+        other => other,
+    }
+}
+
 /// The name an arm's pattern takes out of `Ok(..)`/`Some(..)`, when its body hands exactly
 /// that name on (`Ok(conn) => conn`).
 fn unwrapping_arm(arm: &syn::Arm) -> bool {
@@ -1404,7 +1419,15 @@ impl<'a> BodyCx<'a> {
         self.tracked.push(t);
         self.alive.push(true);
         let new_id = self.tracked.len() - 1;
-        self.push(Binding { name, value, owns: Some(new_id), families: Vec::new(), loop_depth: 0, key: None });
+        self.push(Binding {
+            name,
+            value,
+            owns: Some(new_id),
+            families: Vec::new(),
+            loop_depth: 0,
+            key: None,
+            source: None,
+        });
     }
 
     /// Records mentions of tracked guards in a path expression (for "last use").
@@ -1511,10 +1534,15 @@ impl<'a> BodyCx<'a> {
                 let loop_depth = self.loop_depth();
                 // a pool bound from a place keeps that place's key: `let db = state.db.clone();`
                 let key = match (&value, acquisition) {
-                    (Value::Pool { .. }, Some(init)) if id.by_ref.is_none() => self.place_key(init),
+                    (Value::Pool { .. } | Value::Struct(_), Some(init)) if id.by_ref.is_none() => self.place_key(init),
                     _ => None,
                 };
-                self.push(Binding { name, value, owns, families, loop_depth, key });
+                // a guard still in its `Result` or future remembers where it comes from
+                let source = match (&value, acquisition) {
+                    (Value::Guard { .. }, Some(init)) if owns.is_none() => self.guard_source(init),
+                    _ => None,
+                };
+                self.push(Binding { name, value, owns, families, loop_depth, key, source });
             }
             syn::Pat::Type(pt) => {
                 let declared = self.lower(&pt.ty);
@@ -1569,7 +1597,15 @@ impl<'a> BodyCx<'a> {
                 let loop_depth = self.loop_depth();
                 for n in names {
                     let families = families.clone();
-                    self.push(Binding { name: n, value: Value::Unknown, owns: None, families, loop_depth, key: None });
+                    self.push(Binding {
+                        name: n,
+                        value: Value::Unknown,
+                        owns: None,
+                        families,
+                        loop_depth,
+                        key: None,
+                        source: None,
+                    });
                 }
             }
         }
@@ -1869,19 +1905,23 @@ impl<'a> BodyCx<'a> {
     /// `match pool.get() { Ok(c) => c, Err(e) => { log(e); return } }`: the scrutinee
     /// unwrapped, when every arm either unwraps it or diverges.
     fn classify_match(&self, m: &syn::ExprMatch) -> Value {
-        let mut unwraps = false;
+        let mut found: Option<Value> = None;
         for arm in &m.arms {
-            if unwrapping_arm(arm) {
-                unwraps = true;
-            } else if !diverges(&arm.body) {
-                return Value::Unknown;
+            let value = if unwrapping_arm(arm) {
+                self.classify(&m.expr).unwrapped()
+            } else if diverges(&arm.body) {
+                continue;
+            } else {
+                // `Some(t) => pool.timeout_get(&t).await, None => pool.get().await`
+                self.classify(block_tail(&arm.body))
+            };
+            match &found {
+                None => found = Some(value),
+                Some(seen) if seen.same_shape(&value) => {}
+                Some(_) => return Value::Unknown,
             }
         }
-        if unwraps {
-            self.classify(&m.expr).unwrapped()
-        } else {
-            Value::Unknown
-        }
+        found.unwrap_or(Value::Unknown)
     }
 
     /// A struct literal holding a guard in one of its fields.
@@ -2067,6 +2107,11 @@ impl<'a> BodyCx<'a> {
         if let Some(owner) = recv.item() {
             if let Some((sigs, has)) = self.methods_of(owner, &method) {
                 return self.crate_fn_value(sigs, &format!("{has}::{method}()"));
+            }
+        }
+        if recv.item().is_none() {
+            if let Some(sig) = self.blanket_method(&method) {
+                return self.crate_fn_value(std::slice::from_ref(sig), &format!("{method}()"));
             }
         }
         Value::Unknown
@@ -2330,6 +2375,13 @@ impl BodyCx<'_> {
             {
                 self.place_key(&m.receiver)
             }
+            // an accessor of shared state is a place: `req.app()`, `self.get_ready()?`,
+            // `context.pool()` name the same state each time they are called
+            syn::Expr::Try(t) => match strip_parens(&t.expr) {
+                syn::Expr::MethodCall(m) => self.accessor_key(m),
+                _ => None,
+            },
+            syn::Expr::MethodCall(m) => self.accessor_key(m),
             syn::Expr::Path(p) => {
                 if let Some(id) = p.path.get_ident() {
                     if let Some(key) = self.lookup(&id.to_string()).and_then(|b| b.key.clone()) {
@@ -2347,6 +2399,41 @@ impl BodyCx<'_> {
             }
             _ => None,
         }
+    }
+
+    /// The key of a zero-argument workspace method that hands out shared state (a pool, a
+    /// struct holding one), called on a place: `req.app()`.
+    fn accessor_key(&self, m: &syn::ExprMethodCall) -> Option<String> {
+        if !m.args.is_empty() {
+            return None;
+        }
+        let base = self.place_key(&m.receiver)?;
+        let recv = self.classify(&m.receiver);
+        let method = m.method.to_string();
+        let sig = match recv.item() {
+            Some(item) => unique(self.methods_of(item, &method)?.0)?,
+            None => self.blanket_method(&method)?,
+        };
+        match self.value_of_return(sig, &method).awaited().unwrapped() {
+            Value::Pool { .. } | Value::Struct(_) => Some(format!("{base}.{method}()")),
+            _ => None,
+        }
+    }
+
+    /// The one method of that name in a blanket impl of the workspace
+    /// (`impl<T: RequestPartsExt> RequestApp for T { fn app(&self) -> &AppState }`), for
+    /// receivers of types the workspace does not define. Names the catalogue's APIs use are
+    /// never taken for one.
+    fn blanket_method(&self, method: &str) -> Option<&FnSig> {
+        let catalog = self.file.catalog;
+        let catalogued = catalog
+            .crates
+            .iter()
+            .any(|c| c.executor_methods.iter().any(|m| m == method) || c.acquire.iter().any(|a| a.method == method));
+        if catalogued || UNWRAPPERS.contains(&method) || RESULT_ADAPTERS.contains(&method) {
+            return None;
+        }
+        unique(self.file.index.methods(crate::index::BLANKET_OWNER, method))
     }
 
     /// Connections a method call takes from pools: an explicit acquisition on a pool, or a pool
@@ -2400,13 +2487,32 @@ impl BodyCx<'_> {
             syn::Expr::Await(a) => self.guard_source(&a.base),
             syn::Expr::Reference(r) => self.guard_source(&r.expr),
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.guard_source(&u.expr),
-            syn::Expr::Match(m) if m.arms.iter().any(unwrapping_arm) => self.guard_source(&m.expr),
+            syn::Expr::Match(m) => {
+                // the arms that yield something agree on where it comes from
+                let mut found: Option<GuardSource> = None;
+                for arm in m.arms.iter().filter(|a| !diverges(&a.body)) {
+                    let source = if unwrapping_arm(arm) {
+                        self.guard_source(&m.expr)
+                    } else {
+                        self.guard_source(block_tail(&arm.body))
+                    };
+                    match (&found, source) {
+                        (_, None) => {}
+                        (None, Some(s)) => found = Some(s),
+                        (Some(seen), Some(s)) if seen.same_as(&s) => {}
+                        (Some(_), Some(_)) => return None,
+                    }
+                }
+                found
+            }
             syn::Expr::Block(b) => match b.block.stmts.last() {
                 Some(syn::Stmt::Expr(tail, None)) => self.guard_source(tail),
                 _ => None,
             },
             syn::Expr::Path(p) => {
-                let t = &self.tracked[self.lookup(&p.path.get_ident()?.to_string())?.owns?];
+                let binding = self.lookup(&p.path.get_ident()?.to_string())?;
+                let Some(id) = binding.owns else { return binding.source.clone() };
+                let t = &self.tracked[id];
                 match (&t.pool, &t.from_call) {
                     (Some(key), _) => Some(GuardSource::Pool(key.clone())),
                     (None, Some(call)) => Some(GuardSource::Call(call.clone())),
@@ -2473,8 +2579,13 @@ impl BodyCx<'_> {
     /// The call fact of a method call to a workspace method (found through `Deref`).
     fn method_call_fact(&self, m: &syn::ExprMethodCall, recv: &Value) -> Option<CallFact> {
         let method = m.method.to_string();
-        let (sigs, owner) = self.methods_of(recv.item()?, &method)?;
-        let sig = unique(sigs)?;
+        let (sig, owner) = match recv.item() {
+            Some(item) => {
+                let (sigs, owner) = self.methods_of(item, &method)?;
+                (unique(sigs)?, owner.name)
+            }
+            None => (self.blanket_method(&method)?, "_".to_owned()),
+        };
         Some(CallFact {
             callee: sig.key(),
             args: m.args.iter().map(|a| self.place_key(a)).collect(),

@@ -28,6 +28,19 @@ pub enum GuardSource {
     Call(Box<CallFact>),
 }
 
+impl GuardSource {
+    /// The same pool, or the same call with the same places.
+    pub fn same_as(&self, other: &GuardSource) -> bool {
+        match (self, other) {
+            (GuardSource::Pool(a), GuardSource::Pool(b)) => a == b,
+            (GuardSource::Call(a), GuardSource::Call(b)) => {
+                a.callee == b.callee && a.args == b.args && a.recv == b.recv
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A call to a function of the crate.
 #[derive(Debug, Clone)]
 pub struct CallFact {

@@ -101,6 +101,20 @@ impl Value {
         }
     }
 
+    /// Whether two values are the same kind of thing, whatever the evidence: the arms of a
+    /// `match` that each take a connection from the pool agree.
+    pub fn same_shape(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Pool { krate: a, wrapped: w, .. }, Value::Pool { krate: b, wrapped: x, .. }) => a == b && w == x,
+            (
+                Value::Guard { krate: a, kind: k, wrapped: w, owned: o, carrier: c, .. },
+                Value::Guard { krate: b, kind: l, wrapped: x, owned: p, carrier: d, .. },
+            ) => a == b && k == l && w == x && o == p && c == d,
+            (Value::Struct(a), Value::Struct(b)) => a == b,
+            _ => false,
+        }
+    }
+
     /// The workspace type whose fields and methods this value has: a struct's, or the type
     /// carrying a guard.
     pub fn item(&self) -> Option<&crate::index::ItemRef> {

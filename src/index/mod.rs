@@ -272,7 +272,15 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let self_ty = self.lower(&i.self_ty);
+        let mut self_ty = self.lower(&i.self_ty);
+        // `impl<T: Bound> Trait for T`: methods of any type
+        let blanket = i.generics.type_params().any(|p| {
+            self_ty.last() == Some(&p.ident.to_string())
+                && matches!(&self_ty, TypeRef::Path { segments, .. } if segments.len() == 1)
+        });
+        if blanket {
+            self_ty = TypeRef::Path { segments: vec![BLANKET_OWNER.to_owned()], args: Vec::new() };
+        }
         let is_deref = i.trait_.as_ref().is_some_and(|(_, p, _)| p.segments.last().is_some_and(|s| s.ident == "Deref"));
         if let (true, Some(owner)) = (is_deref, self_ty.last()) {
             for item in &i.items {
@@ -300,6 +308,9 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
         syn::visit::visit_impl_item_fn(self, i);
     }
 }
+
+/// The owner methods of blanket impls (`impl<T: Bound> Trait for T`) are filed under.
+pub const BLANKET_OWNER: &str = "<blanket>";
 
 /// What the evidence says a type is.
 #[derive(Debug, Clone, PartialEq, Eq)]
