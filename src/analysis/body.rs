@@ -736,6 +736,9 @@ impl Walker<'_, '_> {
                 let d = self.expr(&l.expr);
                 let value = self.body.classify(&l.expr);
                 let families = self.body.derived_families(&l.expr);
+                if binds_by_value(&l.pat) {
+                    self.note_move(&l.expr);
+                }
                 self.body.bind_pat_tracked(&l.pat, value, Some(&l.expr), families);
                 d
             }
@@ -853,12 +856,20 @@ impl Walker<'_, '_> {
         let offload = path.as_ref().is_some_and(|p| path_ends_with_any(p, &waits.offload));
         let once =
             path.as_ref().is_some_and(|p| path_ends_with_any(p, &self.body.file.catalog.std.state.lazy_constructors));
+        // a workspace function taking a `'static` closure runs it elsewhere (its own
+        // `spawn_blocking` wrapper, a thread pool)
+        let runs_elsewhere: Vec<usize> = path
+            .as_ref()
+            .and_then(|p| self.body.resolve_fn(p))
+            .map(|sig| sig.static_closures.clone())
+            .unwrap_or_default();
         let saved = std::mem::replace(&mut self.body.offloading, offload);
         let saved_context = std::mem::replace(
             &mut self.body.closure_context,
             if once { ClosureContext::Once } else { ClosureContext::Plain },
         );
-        for a in &c.args {
+        for (i, a) in c.args.iter().enumerate() {
+            self.body.offloading = offload || runs_elsewhere.contains(&i);
             d |= self.expr(a);
             self.note_move(a);
         }
@@ -960,6 +971,10 @@ impl Walker<'_, '_> {
         let d = self.expr(&m.expr);
         let value = self.body.classify(&m.expr);
         let families = self.body.derived_families(&m.expr);
+        // `match result { W::Ok(worker) => .. }` moves the guard out of `result`
+        if m.arms.iter().any(|a| binds_by_value(&a.pat)) {
+            self.note_move(&m.expr);
+        }
         let before = self.body.alive.clone();
         let mut ends = Vec::new();
         for arm in &m.arms {
@@ -1026,7 +1041,9 @@ impl Walker<'_, '_> {
         params: Option<&Punctuated<syn::Pat, syn::Token![,]>>,
         walk: impl FnOnce(&mut Self),
     ) {
-        let moved_in = captured.map(|e| self.body.owners_mentioned(e)).unwrap_or_default();
+        // a closure's parameters shadow the names it would capture (`async move |conn| ..`)
+        let shadowed = params.map(param_names).unwrap_or_default();
+        let moved_in = captured.map(|e| self.body.owners_mentioned_except(e, &shadowed)).unwrap_or_default();
         let saved_breaks = std::mem::take(&mut self.body.breaks);
         let saved_offloading = std::mem::replace(&mut self.body.offloading, false);
         let context = std::mem::replace(&mut self.body.closure_context, ClosureContext::Plain);
@@ -1057,13 +1074,13 @@ impl Walker<'_, '_> {
             self.body.set_alive(id, false);
         }
         // guards moved into a `move` closure or `async move` block
-        let captured = match e {
-            syn::Expr::Closure(c) if c.capture.is_some() => Some(&*c.body),
-            syn::Expr::Async(a) if a.capture.is_some() => Some(e),
-            _ => None,
+        let (captured, shadowed) = match e {
+            syn::Expr::Closure(c) if c.capture.is_some() => (Some(&*c.body), param_names(&c.inputs)),
+            syn::Expr::Async(a) if a.capture.is_some() => (Some(e), Vec::new()),
+            _ => (None, Vec::new()),
         };
         if let Some(body) = captured {
-            for id in self.body.owners_mentioned(body) {
+            for id in self.body.owners_mentioned_except(body, &shadowed) {
                 self.body.set_alive(id, false);
             }
         }
@@ -1099,6 +1116,30 @@ fn is_retry_loop(body: &syn::Block) -> bool {
     let mut v = V(false);
     v.visit_block(body);
     v.0
+}
+
+/// Whether a pattern binds a part of the value by value (not `ref`), so that matching an
+/// owned scrutinee moves it.
+fn binds_by_value(p: &syn::Pat) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0 |= i.by_ref.is_none();
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    let mut v = V(false);
+    v.visit_pat(p);
+    v.0
+}
+
+/// Every name a closure's parameters bind.
+fn param_names(params: &Punctuated<syn::Pat, syn::Token![,]>) -> Vec<String> {
+    let mut names = Vec::new();
+    for p in params {
+        collect_pat_idents(p, &mut names);
+    }
+    names
 }
 
 /// The name a parameter pattern binds (`pool`, `state` in `State(state)`), or `""`.
@@ -1328,6 +1369,12 @@ impl<'a> BodyCx<'a> {
     }
 
     /// The binding visible under `name`, innermost first.
+    /// The key of the function being walked.
+    pub fn current_fn_key(&self) -> &str {
+        &self.facts.key
+    }
+
+    /// The binding `name` refers to here.
     pub fn lookup(&self, name: &str) -> Option<&Binding> {
         self.scopes.iter().rev().flat_map(|s| s.bindings.iter().rev()).find(|b| b.name == name)
     }
@@ -1394,9 +1441,13 @@ impl<'a> BodyCx<'a> {
     }
 
     /// Live guards whose owner bindings `e` mentions.
-    fn owners_mentioned(&self, e: &syn::Expr) -> Vec<usize> {
+    /// Live guards whose owner bindings `e` mentions, except through names it binds itself.
+    fn owners_mentioned_except(&self, e: &syn::Expr, shadowed: &[String]) -> Vec<usize> {
         let mut ids = Vec::new();
         visit_idents(e, &mut |name| {
+            if shadowed.iter().any(|s| s == name) {
+                return;
+            }
             if let Some(id) = self.lookup(name).and_then(|b| b.owns) {
                 if self.is_alive(id) && !ids.contains(&id) {
                     ids.push(id);
@@ -1484,6 +1535,8 @@ impl<'a> BodyCx<'a> {
             syn::Expr::Try(t) => self.is_derived_call(&t.expr),
             syn::Expr::Await(a) => self.is_derived_call(&a.base),
             syn::Expr::MethodCall(m) => derived.contains(&m.method.to_string()) || self.is_derived_call(&m.receiver),
+            // `match conn.begin().await { Ok(tx) => tx, Err(_) => return }`
+            syn::Expr::Match(m) if m.arms.iter().any(unwrapping_arm) => self.is_derived_call(&m.expr),
             _ => false,
         }
     }
@@ -1559,9 +1612,11 @@ impl<'a> BodyCx<'a> {
                     value
                 } else if let Some((view, key)) = self.pattern_item(&ts.path) {
                     // `DbPool::Pool(pool)`, `DbConnection(conn)`: each field as declared
-                    // a pool bound out of the scrutinee keeps the scrutinee's place as its key
+                    // a pool bound out of the scrutinee keeps the scrutinee's place as its key;
+                    // a guard taken out of an owned value is owned
+                    let owned = value.as_owned_guard().is_some();
                     for (i, p) in ts.elems.iter().enumerate() {
-                        let v = self.pattern_field(view, &key, &i.to_string());
+                        let v = self.pattern_field(view, &key, &i.to_string(), owned);
                         self.bind_pat_tracked(p, v, acquisition, families.clone());
                     }
                     return;
@@ -1574,12 +1629,13 @@ impl<'a> BodyCx<'a> {
             }
             syn::Pat::Struct(ps) if self.pattern_item(&ps.path).is_some() => {
                 let (view, key) = self.pattern_item(&ps.path).expect("checked");
+                let owned = value.as_owned_guard().is_some();
                 for f in &ps.fields {
                     let field = match &f.member {
                         syn::Member::Named(id) => id.to_string(),
                         syn::Member::Unnamed(i) => i.index.to_string(),
                     };
-                    let v = self.pattern_field(view, &key, &field);
+                    let v = self.pattern_field(view, &key, &field, owned);
                     self.bind_pat_tracked(&f.pat, v, acquisition, families.clone());
                 }
             }
@@ -1644,13 +1700,17 @@ impl<'a> BodyCx<'a> {
     }
 
     /// The value a pattern binds from a declared field. A guard reached through a pattern is
-    /// taken as borrowed: the scrutinee may be a reference (`match &self.conn { .. }`).
-    fn pattern_field(&self, view: IndexView<'a>, key: &str, field: &str) -> Value {
-        match view.struct_field(key, field) {
-            Some(ty) => self
-                .value_of_type_in(view, ty, || format!("is field `{key}.{field}`, declared as `{ty}`"), Wrapped::NONE)
-                .borrowed(),
-            None => Value::Unknown,
+    /// owned only when the matched value is an owned guard carrier (a parameter
+    /// `DbConnection(conn)`, a `match` on an owned value); otherwise the scrutinee may be a
+    /// reference (`match &self.conn { .. }`) and the guard is borrowed.
+    fn pattern_field(&self, view: IndexView<'a>, key: &str, field: &str, owned: bool) -> Value {
+        let Some(ty) = view.struct_field(key, field) else { return Value::Unknown };
+        let v =
+            self.value_of_type_in(view, ty, || format!("is field `{key}.{field}`, declared as `{ty}`"), Wrapped::NONE);
+        if owned {
+            v
+        } else {
+            v.borrowed()
         }
     }
 
@@ -1728,9 +1788,17 @@ impl<'a> BodyCx<'a> {
             TypeClass::Ref(inner) => (*inner, false),
             other => (other, true),
         };
+        let mut wrapped = wrapped;
         let class = match class {
             // `Lazy<PgPool>` and `LazyLock<PgPool>` dereference to the pool
             TypeClass::Holder(h, inner) if matches!(h.as_str(), "Lazy" | "LazyLock") => *inner,
+            // `Option<PgPool>` is a pool still to unwrap (`Some(p)`, `?`, `.unwrap()`)
+            TypeClass::Holder(h, inner)
+                if h == "Option" && !wrapped.fallible && matches!(*inner, TypeClass::Pool(_)) =>
+            {
+                wrapped.fallible = true;
+                *inner
+            }
             other => other,
         };
         let why = why();

@@ -9,6 +9,9 @@ pub mod settings;
 pub mod summary;
 pub mod value;
 
+#[cfg(test)]
+mod inference_tests;
+
 use crate::catalog::Catalog;
 use crate::index::types::UseMap;
 use crate::index::IndexView;

@@ -124,6 +124,7 @@ fn scan_discovered(
         Vec::new()
     };
     packages.resolve_pool_use(catalog);
+    packages.mark_test_support();
     let prefilter = Prefilter::new(catalog);
     let crate_name = |owner: &Option<usize>| owner.map_or("", |p| packages.roots[p].crate_name.as_str());
 
@@ -210,7 +211,10 @@ fn scan_discovered(
         }
         // nothing is reported in the workspace files read as evidence (problems met by the
         // walk come after them)
-        let reported_file = |file: usize| file < reported || file >= found_len;
+        // test-support crates are test code unless tests are asked for
+        let test_support = |file: usize| owners[file].is_some_and(|p| packages.roots[p].test_support);
+        let reported_file =
+            |file: usize| file >= found_len || (file < reported && (opts.include_tests || !test_support(file)));
         let mut diagnostics: Vec<Diagnostic> =
             diagnostics.into_iter().flatten().filter(|d| reported_file(d.span.file)).collect();
         for problem in problems {

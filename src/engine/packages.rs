@@ -35,6 +35,9 @@ pub struct PackageInfo {
     pub path_deps: Vec<(String, usize)>,
     /// Whether it can reach a catalogued pool crate.
     pub uses_pools: bool,
+    /// Test support, not production: named as a test harness (`test_utils`, `testing`,
+    /// `*_fakes`).
+    pub test_support: bool,
 }
 
 /// A dependency as the manifest declares it.
@@ -67,8 +70,14 @@ impl Packages {
         }
         let found = match self.read_manifest(dir) {
             Some((crate_name, deps)) => {
-                let info =
-                    PackageInfo { root: dir.to_path_buf(), crate_name, deps, path_deps: Vec::new(), uses_pools: false };
+                let info = PackageInfo {
+                    root: dir.to_path_buf(),
+                    crate_name,
+                    deps,
+                    path_deps: Vec::new(),
+                    uses_pools: false,
+                    test_support: false,
+                };
                 self.roots.push(info);
                 Some(self.roots.len() - 1)
             }
@@ -97,6 +106,15 @@ impl Packages {
             }
             self.roots[next].path_deps = resolved;
             next += 1;
+        }
+    }
+
+    /// Marks test-support packages: those named as a test harness. (Being used only as a
+    /// dev-dependency is no evidence: a library is often its own dev-dependency, with a
+    /// testing feature, and examples dev-depend on the library they show.)
+    pub fn mark_test_support(&mut self) {
+        for p in &mut self.roots {
+            p.test_support = names_test_harness(&p.crate_name);
         }
     }
 
@@ -254,6 +272,13 @@ fn expand_member_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
     }
     dirs.sort();
     dirs
+}
+
+/// `test_utils`, `testing`, `docs_rs_test_fakes`, `db_mocks`: a crate named for tests.
+fn names_test_harness(crate_name: &str) -> bool {
+    crate_name
+        .split('_')
+        .any(|w| matches!(w, "test" | "tests" | "testing" | "testutils" | "fakes" | "mocks" | "testkit"))
 }
 
 fn read_toml(path: &Path) -> Option<toml::Table> {

@@ -30,6 +30,11 @@ pub struct FnSig {
     /// The crate defining it (set when the crate's index is built; empty outside a package).
     #[serde(default)]
     pub krate: String,
+    /// Positions of parameters that take a `'static` closure (`F: FnOnce() -> R + Send +
+    /// 'static`, `impl Fn() + 'static`): what is passed there runs elsewhere, on a thread or
+    /// task of its own, not inline in the caller.
+    #[serde(default)]
+    pub static_closures: Vec<usize>,
 }
 
 impl FnSig {
@@ -155,7 +160,9 @@ impl Extractor<'_> {
             syn::ReturnType::Default => None,
             syn::ReturnType::Type(_, t) => Some(self.lower(t)),
         };
+        let static_closures = static_closure_params(sig);
         FnSig {
+            static_closures,
             name: sig.ident.to_string(),
             owner: self.self_ty.as_ref().and_then(|t| t.last().map(str::to_owned)),
             params,
@@ -176,6 +183,64 @@ impl Extractor<'_> {
             .map(|(n, f)| (f.ident.as_ref().map_or_else(|| n.to_string(), |id| id.to_string()), self.lower(&f.ty)))
             .collect()
     }
+}
+
+/// Positions of the parameters (`self` not counted) whose type is a closure bounded
+/// `'static`: a generic parameter with `Fn*` and `'static` bounds (inline or in the `where`
+/// clause), or `impl Fn*(..) + 'static`.
+fn static_closure_params(sig: &syn::Signature) -> Vec<usize> {
+    fn static_fn_bounds<'b>(bounds: impl IntoIterator<Item = &'b syn::TypeParamBound>) -> bool {
+        let (mut is_fn, mut is_static) = (false, false);
+        for b in bounds {
+            match b {
+                syn::TypeParamBound::Trait(t) => {
+                    is_fn |= t
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| matches!(s.ident.to_string().as_str(), "FnOnce" | "FnMut" | "Fn"));
+                }
+                syn::TypeParamBound::Lifetime(l) => is_static |= l.ident == "static",
+                _ => {}
+            }
+        }
+        is_fn && is_static
+    }
+    let mut generic: Vec<String> = Vec::new();
+    let mut bounds: HashMap<String, Vec<&syn::TypeParamBound>> = HashMap::new();
+    for p in sig.generics.type_params() {
+        bounds.entry(p.ident.to_string()).or_default().extend(&p.bounds);
+    }
+    if let Some(w) = &sig.generics.where_clause {
+        for pred in &w.predicates {
+            if let syn::WherePredicate::Type(t) = pred {
+                if let syn::Type::Path(p) = &t.bounded_ty {
+                    if let Some(id) = p.path.get_ident() {
+                        bounds.entry(id.to_string()).or_default().extend(&t.bounds);
+                    }
+                }
+            }
+        }
+    }
+    for (name, b) in &bounds {
+        if static_fn_bounds(b.iter().copied()) {
+            generic.push(name.clone());
+        }
+    }
+    sig.inputs
+        .iter()
+        .filter(|a| matches!(a, syn::FnArg::Typed(_)))
+        .enumerate()
+        .filter_map(|(i, a)| {
+            let syn::FnArg::Typed(pt) = a else { return None };
+            let is_static = match &*pt.ty {
+                syn::Type::Path(p) => p.path.get_ident().is_some_and(|id| generic.contains(&id.to_string())),
+                syn::Type::ImplTrait(t) => static_fn_bounds(&t.bounds),
+                _ => false,
+            };
+            is_static.then_some(i)
+        })
+        .collect()
 }
 
 /// Whether a method of `impl .. for Result<T, E>` (or `Option<T>`) returning `ret` hands the

@@ -1,0 +1,215 @@
+//! Inference on small programs, in the manner of rust-analyzer's `check_types` tests: each
+//! case names a binding of a function and states what poolcheck believes it is — a pool, a
+//! guard and the pool it comes from in the caller's terms (through the workspace's function
+//! summaries), a crate struct, or nothing.
+
+use super::body::BodyCx;
+use super::facts::{GuardSource, HeldGuard};
+use super::summary::CrateFacts;
+use super::value::Value;
+use super::FileCx;
+use crate::catalog::Catalog;
+use crate::index::types::TypeRef;
+use crate::index::{CrateIndex, FileFacts, IndexView};
+use crate::report::Diagnostic;
+use crate::rules::{Rule, RuleInfo};
+use crate::source::{SourceFile, Span};
+use std::sync::Mutex;
+
+/// Records, at the first normal exit of function `func`, what binding `name` is.
+struct Probe {
+    func: &'static str,
+    name: &'static str,
+    seen: Mutex<Option<(String, Option<HeldGuard>)>>,
+}
+
+static PROBE_INFO: RuleInfo =
+    RuleInfo { id: "probe", default_severity: crate::report::Severity::Warning, summary: "test probe", docs: "" };
+
+impl Rule for Probe {
+    fn info(&self) -> &'static RuleInfo {
+        &PROBE_INFO
+    }
+
+    fn check_exit(&self, cx: &BodyCx<'_>, _at: Span, _out: &mut Vec<Diagnostic>) {
+        let mut seen = self.seen.lock().unwrap();
+        if seen.is_some() || !cx.current_fn_key().ends_with(self.func) {
+            return;
+        }
+        let Some(b) = cx.lookup(self.name) else { return };
+        let held = b.owns.map(|id| cx.tracked(id)).and_then(|t| {
+            let source = match (&t.pool, &t.from_call) {
+                (Some(k), _) => GuardSource::Pool(k.clone()),
+                (None, Some(c)) => GuardSource::Call(c.clone()),
+                (None, None) => return None,
+            };
+            Some(HeldGuard { name: t.name.clone(), source, acquired: t.acquired, line: 0 })
+        });
+        *seen = Some((describe(&b.value), held));
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Pool { wrapped, .. } if wrapped.is_bare() => "pool".into(),
+        Value::Guard { owned: true, wrapped, carrier, .. } if wrapped.is_bare() => match carrier {
+            Some(c) => format!("guard carried by {}", c.name),
+            None => "guard".into(),
+        },
+        Value::Guard { owned: false, .. } => "borrowed guard".into(),
+        Value::Struct(item) => format!("struct {}", item.name),
+        _ => "unknown".into(),
+    }
+}
+
+/// What binding `name` of function `func` is in `src`, and the pools it may come from.
+fn infer(src: &str, func: &'static str, name: &'static str) -> (String, Vec<String>) {
+    let catalog = Catalog::embedded();
+    let file = syn::parse_file(src).expect("test program parses");
+    let facts = FileFacts::extract(&file, catalog, Vec::new());
+    let index = CrateIndex::build([&facts], "app");
+    let source = SourceFile::new("lib.rs".into(), "lib.rs".into(), src.to_owned());
+    let cx = FileCx {
+        id: 0,
+        source: &source,
+        catalog,
+        krate: "app",
+        index: IndexView { name: "app", file: &index, krate: &index, deps: &[] },
+        uses: &facts.uses,
+        module: Vec::new(),
+        policy: crate::catalog::Policy::embedded(),
+    };
+    let probe = Probe { func, name, seen: Mutex::new(None) };
+    let rules: [&dyn Rule; 1] = [&probe];
+    let (_, fn_facts) = super::analyze_file(&file, &cx, &rules);
+    proc_macro2::extra::invalidate_current_thread_spans();
+    let (kind, held) = probe.seen.into_inner().unwrap().unwrap_or_else(|| panic!("`{name}` not in scope in `{func}`"));
+    let summaries = CrateFacts::build(fn_facts.fns, &fn_facts.registered);
+    let mut pools: Vec<String> =
+        held.map(|h| summaries.pools_of(&h).into_iter().map(|(k, _)| k).collect()).unwrap_or_default();
+    pools.sort();
+    (kind, pools)
+}
+
+fn check(src: &str, func: &'static str, name: &'static str, kind: &str, pools: &[&str]) {
+    let (got, from) = infer(src, func, name);
+    assert_eq!(
+        (got.as_str(), from.iter().map(String::as_str).collect::<Vec<_>>().as_slice()),
+        (kind, pools),
+        "`{name}` in `{func}`"
+    );
+}
+
+const APP: &str = r#"
+use std::ops::Deref;
+use std::sync::Arc;
+use sqlx::{PgPool, Postgres};
+use sqlx::pool::PoolConnection;
+
+pub struct App { primary: PgPool, replica: Option<PgPool> }
+pub struct AppState(Arc<App>);
+impl Deref for AppState { type Target = App; fn deref(&self) -> &App { &self.0 } }
+
+impl App {
+    async fn db_write(&self) -> sqlx::Result<PoolConnection<Postgres>> { self.primary.acquire().await }
+    async fn db_read(&self) -> sqlx::Result<PoolConnection<Postgres>> {
+        match &self.replica {
+            Some(r) => r.acquire().await,
+            None => self.primary.acquire().await,
+        }
+    }
+}
+"#;
+
+#[test]
+fn a_field_through_a_deref_newtype_is_a_pool() {
+    let src = format!("{APP} async fn h(state: AppState) {{ let db = state.primary.clone(); }}");
+    check(&src, "h", "db", "pool", &[]);
+}
+
+#[test]
+fn an_accessors_guard_belongs_to_the_pool_it_draws_from() {
+    let src = format!(
+        "{APP} async fn h(state: AppState) -> sqlx::Result<()> {{ let conn = state.db_write().await?; Ok(()) }}"
+    );
+    check(&src, "h", "conn", "guard", &["state.primary"]);
+}
+
+#[test]
+fn a_replica_accessor_may_draw_from_the_primary() {
+    let src = format!("{APP} async fn h(app: &App) -> sqlx::Result<()> {{ let conn = app.db_read().await?; Ok(()) }}");
+    check(&src, "h", "conn", "guard", &["app.primary", "app.replica"]);
+}
+
+#[test]
+fn a_helpers_guard_is_keyed_by_the_pool_it_is_given() {
+    let src = r#"
+        use sqlx::{PgPool, Postgres, pool::PoolConnection};
+        async fn get_conn(pool: &PgPool) -> sqlx::Result<PoolConnection<Postgres>> { pool.acquire().await }
+        async fn h(db: PgPool) -> sqlx::Result<()> { let c = &mut get_conn(&db).await?; Ok(()) }
+    "#;
+    check(src, "h", "c", "guard", &["db"]);
+}
+
+#[test]
+fn an_enum_variants_field_is_a_pool_of_the_matched_place() {
+    let src = r#"
+        use sqlx::PgPool;
+        enum Db { Single(PgPool), Split { writer: PgPool } }
+        async fn h(db: &Db) { match db { Db::Single(pool) => { let p = pool; } Db::Split { writer } => {} } }
+    "#;
+    check(src, "h", "pool", "pool", &[]);
+}
+
+#[test]
+fn a_struct_owning_a_guard_is_a_guard_and_a_borrowing_one_is_not() {
+    let src = r#"
+        use sqlx::{Sqlite, SqliteConnection, SqlitePool, pool::PoolConnection};
+        struct ReadConn { conn: PoolConnection<Sqlite> }
+        struct Lent<'a> { conn: &'a mut SqliteConnection }
+        async fn read(pool: &SqlitePool) -> sqlx::Result<ReadConn> { let conn = pool.acquire().await?; Ok(ReadConn { conn }) }
+        async fn h(pool: SqlitePool, lent: Lent<'_>) -> sqlx::Result<()> { let r = read(&pool).await?; Ok(()) }
+    "#;
+    check(src, "h", "r", "guard carried by ReadConn", &["pool"]);
+    check(src, "h", "lent", "struct Lent", &[]);
+}
+
+#[test]
+fn a_crates_result_adapter_passes_the_guard_through() {
+    let src = r#"
+        use sqlx::PgPool;
+        struct AppError;
+        trait Ext<T> { fn app_err(self) -> Result<T, AppError>; }
+        impl<T> Ext<T> for Result<T, sqlx::Error> { fn app_err(self) -> Result<T, AppError> { self.map_err(|_| AppError) } }
+        async fn h(pool: &PgPool) -> Result<(), AppError> { let tx = pool.begin().await.app_err()?; Ok(()) }
+    "#;
+    check(src, "h", "tx", "guard", &["pool"]);
+}
+
+#[test]
+fn a_borrowed_temporary_is_held_to_the_end_of_the_block() {
+    let src = r#"
+        use diesel::r2d2::{ConnectionManager, Pool};
+        type P = Pool<ConnectionManager<diesel::PgConnection>>;
+        fn h(pool: P) { let c = &mut *match pool.get() { Ok(c) => c, Err(_) => return }; }
+    "#;
+    check(src, "h", "c", "guard", &["pool"]);
+}
+
+#[test]
+fn a_blanket_trait_accessor_is_a_place() {
+    let src = format!(
+        r#"{APP}
+        pub trait RequestApp {{ fn app(&self) -> &AppState; }}
+        impl<T: Send> RequestApp for T {{ fn app(&self) -> &AppState {{ todo!() }} }}
+        async fn h(req: http::Request<()>) -> sqlx::Result<()> {{ let conn = req.app().db_write().await?; Ok(()) }}"#
+    );
+    check(&src, "h", "conn", "guard", &["req.app().primary"]);
+}
+
+#[test]
+fn unknown_stays_unknown() {
+    let src = "async fn h(x: Thing) { let y = x.get(); }";
+    check(src, "h", "y", "unknown", &[]);
+    let _: Option<TypeRef> = None;
+}
