@@ -107,11 +107,14 @@ struct Frame {
     per_item: Option<PerItem>,
     /// The frame initialises a once-cell or lazy static: it runs once.
     once: bool,
+    /// A closure run in place by a method of a held guard (`conn.transaction(|c| ..)`): the
+    /// enclosing frame's guards are held while it runs.
+    in_place: bool,
 }
 
 impl Frame {
     fn new(kind: FrameKind, is_async: bool) -> Frame {
-        Frame { kind, is_async, loop_depth: 0, loops: Vec::new(), per_item: None, once: false }
+        Frame { kind, is_async, loop_depth: 0, loops: Vec::new(), per_item: None, once: false, in_place: false }
     }
 }
 
@@ -141,6 +144,9 @@ pub struct BodyCx<'a> {
     registered: Vec<(String, Span)>,
     /// Set while walking the arguments of a call that runs its closures per item or once.
     closure_context: ClosureContext,
+    /// Set while walking the arguments of a method called on held guards (these ids): its
+    /// closures run in place, and their parameters are those guards' own connection.
+    in_place_with: Option<Vec<usize>>,
     /// Module path of the function.
     module: Vec<String>,
     /// Pool settings found.
@@ -205,6 +211,7 @@ impl<'a> ItemWalker<'a, '_> {
             facts: FnFacts::default(),
             registered: Vec::new(),
             closure_context: ClosureContext::Plain,
+            in_place_with: None,
             module: self.module.clone(),
             settings: Vec::new(),
             builds: Vec::new(),
@@ -907,6 +914,10 @@ impl Walker<'_, '_> {
             ClosureContext::Plain
         };
         let saved_context = std::mem::replace(&mut self.body.closure_context, context);
+        // `conn.transaction(|c| ..)`, `obj.interact(|c| ..)`: closures run in place, on the guard
+        let on_guards = self.body.guards_at_root(&m.receiver);
+        let saved_in_place =
+            std::mem::replace(&mut self.body.in_place_with, (!on_guards.is_empty()).then_some(on_guards));
         // `.timeouts(Timeouts { wait: .. })` on a builder: settings in the arguments are its own
         let saved_group = self.body.group_override;
         if self.body.builder_crate_of_chain(&m.receiver).is_some() {
@@ -918,6 +929,7 @@ impl Walker<'_, '_> {
         }
         self.body.group_override = saved_group;
         self.body.closure_context = saved_context;
+        self.body.in_place_with = saved_in_place;
         self.body.record_method_call(m);
         if !self.body.in_async() && self.body.is_blocking_client_call(m) {
             self.wait(Wait { span: self.body.file.span(m), exprs: vec![&*m.receiver], how: "blocking HTTP call" });
@@ -1047,7 +1059,10 @@ impl Walker<'_, '_> {
         let saved_breaks = std::mem::take(&mut self.body.breaks);
         let saved_offloading = std::mem::replace(&mut self.body.offloading, false);
         let context = std::mem::replace(&mut self.body.closure_context, ClosureContext::Plain);
+        let on_guards = if kind == FrameKind::Closure { self.body.in_place_with.take() } else { None };
+        let saved_in_place = self.body.in_place_with.take();
         let mut frame = Frame::new(kind, is_async);
+        frame.in_place = on_guards.is_some();
         frame.per_item =
             self.body.per_item_context().or((context == ClosureContext::PerItem).then_some(PerItem::Iterator));
         frame.once = self.body.frames.last().is_some_and(|f| f.once) || context == ClosureContext::Once;
@@ -1057,11 +1072,14 @@ impl Walker<'_, '_> {
             self.body.retrack_in_frame(id);
         }
         for p in params.into_iter().flatten() {
-            self.body.bind_pat(p, Value::Unknown, None);
+            // the parameter of a closure run on a guard is that guard's own connection
+            let families = on_guards.clone().unwrap_or_default();
+            self.body.bind_pat_tracked(p, Value::Unknown, None, families);
         }
         walk(self);
         self.pop_scope();
         self.body.frames.pop();
+        self.body.in_place_with = saved_in_place;
         self.body.breaks = saved_breaks;
         self.body.offloading = saved_offloading;
         self.body.closure_context = context;
@@ -1411,6 +1429,26 @@ impl<'a> BodyCx<'a> {
     pub fn live_guards(&self) -> impl Iterator<Item = (usize, &Tracked)> {
         let frame = self.frames.len() - 1;
         self.tracked.iter().enumerate().filter(move |(i, t)| self.is_alive(*i) && t.frame == frame)
+    }
+
+    /// The live guards whose own work the root of a method chain is: `conn` in
+    /// `conn.build_transaction().run(..)`, a transaction made from a guard.
+    fn guards_at_root(&self, receiver: &syn::Expr) -> Vec<usize> {
+        let mut root = chain_root(receiver);
+        while let syn::Expr::Reference(r) = root {
+            root = chain_root(&r.expr);
+        }
+        let syn::Expr::Path(p) = root else { return Vec::new() };
+        let Some(b) = p.path.get_ident().and_then(|id| self.lookup(&id.to_string())) else { return Vec::new() };
+        b.owns.iter().chain(&b.families).copied().filter(|&id| self.is_alive(id)).collect()
+    }
+
+    /// Guards held while the current point runs: the frame's own, and, inside closures run
+    /// in place on a guard, those of the enclosing frames.
+    pub fn held_here(&self) -> impl Iterator<Item = (usize, &Tracked)> {
+        let top = self.frames.len() - 1;
+        let lowest = (0..=top).rev().take_while(|&k| k == top || self.frames[k + 1].in_place).last().unwrap_or(top);
+        self.tracked.iter().enumerate().filter(move |(i, t)| self.is_alive(*i) && (lowest..=top).contains(&t.frame))
     }
 
     /// Whether `e` mentions the guard `id` or a binding that is its own work.
@@ -2534,7 +2572,7 @@ impl BodyCx<'_> {
 
     /// Guards live here with the pools they came from.
     fn held_guards(&self) -> Vec<HeldGuard> {
-        self.live_guards()
+        self.held_here()
             .filter_map(|(_, t)| {
                 let source = match (&t.pool, &t.from_call) {
                     (Some(key), _) => GuardSource::Pool(key.clone()),

@@ -61,7 +61,7 @@ impl Rule for ConnHeldWhileWaiting {
     fn check_wait(&self, cx: &BodyCx<'_>, wait: &Wait<'_>, out: &mut Vec<Diagnostic>) {
         let pools_used = pools_used(cx, &wait.exprs);
         let held: Vec<_> = cx
-            .live_guards()
+            .held_here()
             .filter(|(id, _)| !wait.exprs.iter().any(|e| cx.mentions_guard(e, *id)))
             // a second acquisition from the guard's own pool is `nested-acquire`'s finding
             .filter(|(_, t)| t.pool.as_ref().is_none_or(|p| !pools_used.contains(p)))

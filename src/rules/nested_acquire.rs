@@ -56,7 +56,7 @@ impl Rule for NestedAcquire {
     fn check_expr(&self, cx: &BodyCx<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
         let syn::Expr::MethodCall(m) = expr else { return };
         for (key, span) in cx.pool_uses(m) {
-            let held: Vec<_> = cx.live_guards().filter(|(_, t)| t.pool.as_deref() == Some(key.as_str())).collect();
+            let held: Vec<_> = cx.held_here().filter(|(_, t)| t.pool.as_deref() == Some(key.as_str())).collect();
             let Some((_, first)) = held.first() else { continue };
             let c = held.len() + 1;
             let line = cx.file.line(first.acquired);
