@@ -270,12 +270,26 @@ pub struct CrateApi {
     /// Pool settings.
     #[serde(default)]
     pub setting: Vec<Setting>,
+    /// Calls that build a pool from a configuration value passed to them.
+    #[serde(default)]
+    pub config_builds: Vec<ConfigBuild>,
     /// Constructors whose arguments are settings, by position.
     #[serde(default)]
     pub positional: Vec<Positional>,
     /// Library defaults of settings left out, by role.
     #[serde(default)]
     pub defaults: BTreeMap<SettingRole, Quantity>,
+}
+
+/// A call that builds a pool from a configuration argument: deadpool 0.7/0.8's
+/// `Pool::from_config(manager, config)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigBuild {
+    /// `Type::function`.
+    pub call: String,
+    /// Position of the configuration among the arguments.
+    pub config_arg: usize,
 }
 
 /// A constructor whose arguments are settings: `PoolConfig::new(max_size)`.

@@ -157,6 +157,9 @@ pub struct BodyCx<'a> {
     group_override: Option<GroupKey>,
     /// Bindings holding a configuration made here from scratch.
     local_groups: Vec<GroupKey>,
+    /// Configurations that took a value poolcheck cannot read (a helper's return value, a
+    /// deserialised setting): what they leave out is unknown, never judged missing.
+    opaque_groups: Vec<GroupKey>,
     /// Statements being walked, outermost first, with the scope each belongs to.
     stmts: Vec<(usize, Span)>,
     /// Bindings that are another binding's configuration under a new name
@@ -217,6 +220,7 @@ impl<'a> ItemWalker<'a, '_> {
             builds: Vec::new(),
             group_override: None,
             local_groups: Vec::new(),
+            opaque_groups: Vec::new(),
             group_aliases: Vec::new(),
             stmts: Vec::new(),
         }
@@ -919,13 +923,20 @@ impl Walker<'_, '_> {
         let saved_in_place =
             std::mem::replace(&mut self.body.in_place_with, (!on_guards.is_empty()).then_some(on_guards));
         // `.timeouts(Timeouts { wait: .. })` on a builder: settings in the arguments are its own
+        // (the same configuration the chain's setters and build belong to, also when the chain
+        // is bound by a `let`)
         let saved_group = self.body.group_override;
-        if self.body.builder_crate_of_chain(&m.receiver).is_some() {
-            self.body.group_override = Some(self.body.group_of_chain(&m.receiver).0);
+        let chain = self.body.builder_crate_of_chain(&m.receiver).map(|_| self.body.chain_group(&m.receiver));
+        if chain.is_some() {
+            self.body.group_override = chain;
         }
         for a in &m.args {
             d |= self.expr(a);
             self.note_move(a);
+            // `.timeouts(t)` with `t` bound earlier: its settings are the chain's
+            if let Some(target) = chain {
+                self.body.adopt_settings(a, target);
+            }
         }
         self.body.group_override = saved_group;
         self.body.closure_context = saved_context;
@@ -2714,6 +2725,12 @@ impl BodyCx<'_> {
                 return unique(self.file.index.methods(owner, name));
             }
         }
+        // a bin naming its own package's library: `my_service::config::pool_config`
+        if n >= 2 && !self.file.krate.is_empty() && segments[0] == self.file.krate {
+            let mut own = vec!["crate".to_owned()];
+            own.extend_from_slice(&segments[1..]);
+            return self.resolve_fn(&own);
+        }
         // a function of a workspace crate this one depends on: `storage::audit::record`
         if n >= 2 {
             if let Some(dep) = self.file.index.dep_named(&segments[0]) {
@@ -2752,6 +2769,7 @@ impl BodyCx<'_> {
 
     fn record_call(&mut self, c: &syn::ExprCall, path: &[String]) {
         self.record_positional_settings(c, path);
+        self.record_config_build(c, path);
         if let Some((shown, pool)) = self.construction_call(path) {
             self.record_construction(self.file.span(c), shown, pool);
         }
@@ -2987,10 +3005,18 @@ impl BodyCx<'_> {
     /// The configuration a builder chain belongs to: its root binding, or its root call.
     fn group_of_chain(&self, e: &syn::Expr) -> (GroupKey, bool) {
         if let Some(key) = self.binding_key_of_root(e) {
-            return (key, self.local_groups.contains(&key));
+            let local = self.local_groups.contains(&key) && !self.is_opaque_group(key);
+            return (key, local);
         }
         let root = chain_root(e);
-        (GroupKey::At(self.file.span(root)), self.is_fresh_config(root))
+        let key = GroupKey::At(self.file.span(root));
+        (key, self.is_fresh_config(root) && !self.is_opaque_group(key))
+    }
+
+    /// Whether a configuration (or one it was made from) took a value poolcheck cannot read.
+    fn is_opaque_group(&self, key: GroupKey) -> bool {
+        self.opaque_groups.contains(&key)
+            || self.group_aliases.iter().any(|(alias, of)| *alias == key && self.opaque_groups.contains(of))
     }
 
     /// A configuration made here from scratch: a builder's entry call (`Pool::builder()`,
@@ -3107,10 +3133,51 @@ impl BodyCx<'_> {
                 .iter()
                 .find(|s| s.form == SettingForm::Field && s.name == name && s.on.contains(&ty))
                 .map(|s| s.role);
-            if let Some(role) = role {
-                self.push_setting(krate, role, &name, &f.expr, group);
+            match role {
+                Some(role) => self.push_setting(krate, role, &name, &f.expr, group),
+                // `PoolConfig { timeouts: pg_pool_timeouts(), .. }`
+                None if self.is_unreadable_config(&f.expr) => self.opaque_groups.push(group),
+                None => {}
             }
         }
+    }
+
+    /// A value for a configuration field that poolcheck cannot read: what a function or
+    /// method of the workspace returns (a helper such as `pg_pool_config(n)`), which it does
+    /// not follow. Its settings are unknown, so the configuration is never judged incomplete.
+    fn is_unreadable_config(&self, e: &syn::Expr) -> bool {
+        let mut e = strip_parens(e);
+        if let syn::Expr::Call(c) = e {
+            if c.args.len() == 1 && self.call_path(c).is_some_and(|p| p.len() == 1 && p[0] == "Some") {
+                e = strip_parens(&c.args[0]);
+            }
+        }
+        match e {
+            syn::Expr::Call(c) => self.call_path(c).is_some_and(|path| {
+                let own = matches!(path[0].as_str(), "crate" | "self" | "super") || path[0] == self.file.krate;
+                own || self.resolve_fn(&path).is_some()
+            }),
+            syn::Expr::MethodCall(m) => self.method_call_fact(m, &self.classify(&m.receiver)).is_some(),
+            _ => false,
+        }
+    }
+
+    /// `Pool::from_config(manager, config)` (deadpool up to 0.8): a build of the configuration
+    /// passed at the catalogued position.
+    fn record_config_build(&mut self, c: &syn::ExprCall, path: &[String]) {
+        let catalog = self.file.catalog;
+        let found = catalog.crates.iter().enumerate().find_map(|(k, api)| {
+            let ours = catalog.crates_for_path(path).any(|c| c == k);
+            let ctor = api.config_builds.iter().find(|b| path_ends_with(path, &b.call))?;
+            ours.then_some((k, ctor.config_arg))
+        });
+        let Some((krate, at)) = found else { return };
+        let Some(config) = c.args.iter().nth(at) else { return };
+        let (group, local) = match self.binding_key_of_root(config) {
+            Some(key) => (key, self.local_groups.contains(&key) && !self.is_opaque_group(key)),
+            None => self.group_of_chain(config),
+        };
+        self.builds.push(PoolBuild { span: self.file.span(c), krate, group, local });
     }
 
     /// `opts.max_pool_size = Some(20)` on a value of a config type.
@@ -3137,9 +3204,12 @@ impl BodyCx<'_> {
                 })
                 .map(|s| (k, s.role))
         });
-        if let Some((krate, role)) = found {
-            let group = self.binding_key_of_root(&f.base).unwrap_or(GroupKey::At(self.file.span(a)));
-            self.push_setting(krate, role, &name, &a.right, group);
+        let group = self.binding_key_of_root(&f.base).unwrap_or(GroupKey::At(self.file.span(a)));
+        match found {
+            Some((krate, role)) => self.push_setting(krate, role, &name, &a.right, group),
+            // `cfg.pool = Some(crate::config::pg_pool_config(size))`
+            None if self.is_unreadable_config(&a.right) => self.opaque_groups.push(group),
+            None => {}
         }
     }
 
@@ -3205,6 +3275,7 @@ impl BodyCx<'_> {
         let Some(krate) = self.builder_crate_of_chain(&m.receiver) else { return };
         let (_, local) = self.group_of_chain(&m.receiver);
         let group = self.chain_group(&m.receiver);
+        let local = local && !self.is_opaque_group(group);
         self.builds.push(PoolBuild { span: self.file.method_span(m), krate, group, local });
     }
 }
