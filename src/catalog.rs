@@ -450,9 +450,57 @@ pub struct Policy {
     /// Relations between settings.
     #[serde(default)]
     pub relations: Relations,
+    /// What differs by database, keyed by backend (`sqlite`).
+    #[serde(default)]
+    pub backend: BTreeMap<Backend, BackendPolicy>,
+}
+
+/// The database behind a pool, as far as the code shows (the options or pool type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    Mysql,
+    /// SQLite, on a local file or in memory.
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend a pool, options or connection type names (`SqlitePoolOptions`,
+    /// `PoolOptions<Sqlite>`, `deadpool_sqlite::Pool`, `MySqlPool`), if it names one.
+    pub fn of_type_text(text: &str) -> Option<Backend> {
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("sqlite") {
+            Some(Backend::Sqlite)
+        } else if lower.contains("mysql") {
+            Some(Backend::Mysql)
+        } else if lower.contains("postgres") || text.contains("Pg") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// How the policy differs for one backend.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendPolicy {
+    /// Settings whose bounds do not apply there.
+    #[serde(default)]
+    pub exempt: Vec<SettingRole>,
+    /// Why, for the documentation.
+    #[serde(default)]
+    pub why: Option<String>,
 }
 
 impl Policy {
+    /// Whether the bounds of `role` apply to a pool of `backend`.
+    pub fn bounds_apply(&self, role: SettingRole, backend: Option<Backend>) -> bool {
+        backend.and_then(|b| self.backend.get(&b)).is_none_or(|b| !b.exempt.contains(&role))
+    }
     /// The default policy shipped in `rules/policy.toml`.
     pub fn embedded() -> &'static Policy {
         static POLICY: OnceLock<Policy> = OnceLock::new();

@@ -72,6 +72,9 @@ struct RawPolicy {
     fleet: Option<Spanned<Fleet>>,
     #[serde(default)]
     paths: Vec<RawPathPolicy>,
+    /// What differs by database (`[policy.backend.sqlite] exempt = ["max_lifetime"]`).
+    #[serde(default)]
+    backend: BTreeMap<crate::catalog::Backend, crate::catalog::BackendPolicy>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -292,6 +295,9 @@ impl Config {
         let raw_policy = raw.policy.unwrap_or_default();
         let mut policy = Policy::embedded().clone();
         apply(&mut policy, &raw_policy.bounds, &raw_policy.required).map_err(|(span, m)| err(span, m))?;
+        for (backend, overrides) in &raw_policy.backend {
+            policy.backend.insert(*backend, overrides.clone());
+        }
         if let Some(r) = &raw_policy.relations {
             if let Some(v) = r.min_idle_at_most_max_size {
                 policy.relations.min_idle_at_most_max_size = v;

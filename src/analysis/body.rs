@@ -157,6 +157,8 @@ pub struct BodyCx<'a> {
     group_override: Option<GroupKey>,
     /// Bindings holding a configuration made here from scratch.
     local_groups: Vec<GroupKey>,
+    /// The database of the builder chain whose setter is being recorded, from its root's type.
+    chain_backend: Option<(GroupKey, crate::catalog::Backend)>,
     /// Configurations that took a value poolcheck cannot read (a helper's return value, a
     /// deserialised setting): what they leave out is unknown, never judged missing.
     opaque_groups: Vec<GroupKey>,
@@ -221,6 +223,7 @@ impl<'a> ItemWalker<'a, '_> {
             group_override: None,
             local_groups: Vec::new(),
             opaque_groups: Vec::new(),
+            chain_backend: None,
             group_aliases: Vec::new(),
             stmts: Vec::new(),
         }
@@ -1190,6 +1193,23 @@ fn is_reborrow(e: &syn::Expr) -> bool {
         }
         syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)),
         _ => false,
+    }
+}
+
+/// A type written out with its path and arguments (`sqlx::PoolOptions<Sqlite>`), to read
+/// a backend from.
+fn type_text(t: &TypeRef) -> String {
+    match t {
+        TypeRef::Path { segments, args } => {
+            let mut out = segments.join("::");
+            for a in args {
+                out.push('<');
+                out.push_str(&type_text(a));
+            }
+            out
+        }
+        TypeRef::Ref(inner) => type_text(inner),
+        _ => String::new(),
     }
 }
 
@@ -3053,7 +3073,31 @@ impl BodyCx<'_> {
             _ => None,
         };
         let value_span = self.file.span(value_expr);
-        self.settings.push(SettingSite { krate, role, name: name.to_owned(), value, value_span, via_const, group });
+        let backend = self.backend_of_group(group);
+        self.settings.push(SettingSite {
+            krate,
+            role,
+            name: name.to_owned(),
+            value,
+            value_span,
+            via_const,
+            group,
+            backend,
+        });
+    }
+
+    /// The database a configuration is for, from the type of the value it is made on (the
+    /// binding's, or the chain root's: `SqlitePoolOptions::new()`).
+    fn backend_of_group(&self, group: GroupKey) -> Option<crate::catalog::Backend> {
+        let typed = match group {
+            GroupKey::Binding(scope, index) => self.scopes.get(scope)?.bindings.get(index).map(|b| b.value.clone()),
+            GroupKey::At(_) => None,
+        };
+        let from = |v: &Value| match v {
+            Value::Opaque(t) => crate::catalog::Backend::of_type_text(&type_text(t)),
+            _ => None,
+        };
+        typed.as_ref().and_then(from).or_else(|| self.chain_backend.and_then(|(g, b)| (g == group).then_some(b)))
     }
 
     /// `.max_connections(500)` on a builder chain of a catalogued crate.
@@ -3078,7 +3122,31 @@ impl BodyCx<'_> {
         let Some(krate) = self.builder_crate_of_chain(&m.receiver) else { return };
         let Some(&(_, role)) = candidates.iter().find(|(k, _)| *k == krate) else { return };
         let group = self.chain_group(&m.receiver);
+        let root = chain_root(&m.receiver);
+        let backend = match self.classify(root) {
+            Value::Opaque(t) => crate::catalog::Backend::of_type_text(&type_text(&t)),
+            _ => None,
+        };
+        // `PoolOptions::<Sqlite>::new()`: the type argument is on the type's segment
+        let written = || match strip_parens(root) {
+            syn::Expr::Call(c) => match &*c.func {
+                syn::Expr::Path(p) => p.path.segments.iter().find_map(|seg| {
+                    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else { return None };
+                    a.args.iter().find_map(|g| match g {
+                        syn::GenericArgument::Type(t) => {
+                            let lowered = lower_type(t, self.file.uses, self.self_ty.as_ref());
+                            crate::catalog::Backend::of_type_text(&type_text(&lowered))
+                        }
+                        _ => None,
+                    })
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        self.chain_backend = backend.or_else(written).map(|b| (group, b));
         self.push_setting(krate, role, &method, arg, group);
+        self.chain_backend = None;
     }
 
     /// The catalogued crate whose builder a chain starts from: an entry call or a value of a

@@ -33,6 +33,8 @@ pub struct SettingSite {
     pub via_const: Option<String>,
     /// The configuration it belongs to.
     pub group: GroupKey,
+    /// The database behind it, where the configuration's type shows it.
+    pub backend: Option<crate::catalog::Backend>,
 }
 
 /// A pool built from a configuration.

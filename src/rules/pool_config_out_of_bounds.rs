@@ -65,6 +65,10 @@ impl Rule for PoolConfigOutOfBounds {
 
     fn check_fn_end(&self, cx: &BodyCx<'_>, out: &mut Vec<Diagnostic>) {
         for site in cx.settings() {
+            // what differs by database: a SQLite pool keeps its connections for good
+            if !cx.file.policy.bounds_apply(site.role, site.backend) {
+                continue;
+            }
             let shown = match &site.via_const {
                 Some(c) => format!("`{}` (`{c}`)", site.name),
                 None => format!("`{}`", site.name),
