@@ -1,0 +1,485 @@
+//! What the walker records of a function for the workspace stage: calls with the guards held
+//! across them, acquisitions, constructions, registrations, where returned guards come from,
+//! and the place keys that name pools in the function's own terms.
+
+use super::syntax::*;
+use super::*;
+
+impl BodyCx<'_> {
+    /// Whether the current point runs once per item: in an iterating loop, or in a closure or
+    /// task made per item.
+    pub fn per_item_context(&self) -> Option<PerItem> {
+        let f = self.frames.last()?;
+        if f.loops.iter().any(|&per_item| per_item) {
+            return Some(PerItem::Loop);
+        }
+        f.per_item
+    }
+
+    /// Whether the current point runs once for the program (a once-cell or lazy initialiser).
+    pub fn in_once(&self) -> bool {
+        self.frames.last().is_some_and(|f| f.once)
+    }
+
+    /// The key of a place expression (`pool`, `&state.db`, `self.pool.clone()`), through local
+    /// aliases of pools; `None` for anything else.
+    pub fn place_key(&self, e: &syn::Expr) -> Option<String> {
+        match strip_parens(e) {
+            syn::Expr::Reference(r) => self.place_key(&r.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.place_key(&u.expr),
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(
+                        m.method.to_string().as_str(),
+                        "clone" | "as_ref" | "get_ref" | "inner" | "into_inner"
+                    ) =>
+            {
+                self.place_key(&m.receiver)
+            }
+            // an accessor of shared state is a place: `req.app()`, `self.get_ready()?`,
+            // `context.pool()` name the same state each time they are called
+            syn::Expr::Try(t) => match strip_parens(&t.expr) {
+                syn::Expr::MethodCall(m) => self.accessor_key(m),
+                _ => None,
+            },
+            syn::Expr::MethodCall(m) => self.accessor_key(m),
+            syn::Expr::Path(p) => {
+                if let Some(id) = p.path.get_ident() {
+                    if let Some(key) = self.lookup(&id.to_string()).and_then(|b| b.key.clone()) {
+                        return Some(key);
+                    }
+                }
+                Some(p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::"))
+            }
+            syn::Expr::Field(f) => {
+                let member = match &f.member {
+                    syn::Member::Named(id) => id.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                };
+                Some(format!("{}.{member}", self.place_key(&f.base)?))
+            }
+            _ => None,
+        }
+    }
+
+    /// The key of a zero-argument workspace method that hands out shared state (a pool, a
+    /// struct holding one), called on a place: `req.app()`.
+    pub(super) fn accessor_key(&self, m: &syn::ExprMethodCall) -> Option<String> {
+        if !m.args.is_empty() {
+            return None;
+        }
+        let base = self.place_key(&m.receiver)?;
+        let recv = self.classify(&m.receiver);
+        let method = m.method.to_string();
+        let sig = match recv.item() {
+            Some(item) => unique(self.methods_of(item, &method)?.0)?,
+            None => self.blanket_method(&method)?,
+        };
+        match self.value_of_return(sig, &method).awaited().unwrapped() {
+            Value::Pool { .. } | Value::Struct(_) => Some(format!("{base}.{method}()")),
+            _ => None,
+        }
+    }
+
+    /// The one method of that name in a blanket impl of the workspace
+    /// (`impl<T: RequestPartsExt> RequestApp for T { fn app(&self) -> &AppState }`), for
+    /// receivers of types the workspace does not define. Names the catalogue's APIs use are
+    /// never taken for one.
+    pub(super) fn blanket_method(&self, method: &str) -> Option<&FnSig> {
+        let catalog = self.file.catalog;
+        let catalogued = catalog
+            .crates
+            .iter()
+            .any(|c| c.executor_methods.iter().any(|m| m == method) || c.acquire.iter().any(|a| a.method == method));
+        if catalogued || UNWRAPPERS.contains(&method) || RESULT_ADAPTERS.contains(&method) {
+            return None;
+        }
+        unique(self.file.index.methods(crate::index::BLANKET_OWNER, method))
+    }
+
+    /// Connections a method call takes from pools: an explicit acquisition on a pool, or a pool
+    /// used as the executor (`query.fetch_one(&pool)`, `Entity::find().one(db)`). Each with the
+    /// pool's key and the span to report.
+    pub fn pool_uses(&self, m: &syn::ExprMethodCall) -> Vec<(String, Span)> {
+        let mut uses = Vec::new();
+        let method = m.method.to_string();
+        let recv = self.through_deref(self.classify(&m.receiver));
+        if matches!(recv, Value::Pool { .. }) {
+            if let Some(Value::Guard { .. }) = self.acquisition(m, &method, &recv) {
+                uses.push((self.pool_key(&m.receiver), self.file.method_span(m)));
+                return uses;
+            }
+        }
+        let catalog = self.file.catalog;
+        if !catalog.crates.iter().any(|c| c.executor_methods.contains(&method)) {
+            return uses;
+        }
+        if recv.as_pool().is_some() {
+            uses.push((self.pool_key(&m.receiver), self.file.method_span(m)));
+        }
+        for a in &m.args {
+            if self.through_deref(self.classify(a)).as_pool().is_some() {
+                uses.push((self.pool_key(a), self.file.span(a)));
+            }
+        }
+        uses
+    }
+
+    /// Guards live here with the pools they came from.
+    pub(super) fn held_guards(&self) -> Vec<HeldGuard> {
+        self.held_here()
+            .filter_map(|(_, t)| {
+                let source = match (&t.pool, &t.from_call) {
+                    (Some(key), _) => GuardSource::Pool(key.clone()),
+                    (None, Some(call)) => GuardSource::Call(call.clone()),
+                    (None, None) => return None,
+                };
+                Some(HeldGuard { name: t.name.clone(), source, acquired: t.acquired, line: self.file.line(t.acquired) })
+            })
+            .collect()
+    }
+
+    /// Where the guard an expression yields comes from: an acquisition from a pool here, a
+    /// call to a workspace function, or a binding holding one; through `?`, `.await`,
+    /// adapters, borrows, unwrapping `match`es, `Ok(..)`, constructors and struct literals.
+    pub fn guard_source(&self, e: &syn::Expr) -> Option<GuardSource> {
+        match strip_parens(e) {
+            syn::Expr::Try(t) => self.guard_source(&t.expr),
+            syn::Expr::Await(a) => self.guard_source(&a.base),
+            syn::Expr::Reference(r) => self.guard_source(&r.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.guard_source(&u.expr),
+            syn::Expr::Match(m) => {
+                // the arms that yield something agree on where it comes from
+                let mut found: Option<GuardSource> = None;
+                for arm in m.arms.iter().filter(|a| !diverges(&a.body)) {
+                    let source = if unwrapping_arm(arm) {
+                        self.guard_source(&m.expr)
+                    } else {
+                        self.guard_source(block_tail(&arm.body))
+                    };
+                    match (&found, source) {
+                        (_, None) => {}
+                        (None, Some(s)) => found = Some(s),
+                        (Some(seen), Some(s)) if seen.same_as(&s) => {}
+                        (Some(_), Some(_)) => return None,
+                    }
+                }
+                found
+            }
+            syn::Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => self.guard_source(tail),
+                _ => None,
+            },
+            syn::Expr::Path(p) => {
+                let binding = self.lookup(&p.path.get_ident()?.to_string())?;
+                let Some(id) = binding.owns else { return binding.source.clone() };
+                let t = &self.tracked[id];
+                match (&t.pool, &t.from_call) {
+                    (Some(key), _) => Some(GuardSource::Pool(key.clone())),
+                    (None, Some(call)) => Some(GuardSource::Call(call.clone())),
+                    (None, None) => None,
+                }
+            }
+            syn::Expr::Struct(lit) => lit.fields.iter().find_map(|f| self.guard_source(&f.expr)),
+            syn::Expr::MethodCall(m) => {
+                let method = m.method.to_string();
+                if UNWRAPPERS.contains(&method.as_str())
+                    || RESULT_ADAPTERS.contains(&method.as_str())
+                    || self.file.index.is_result_adapter(&method)
+                    || (m.args.is_empty() && method == "into")
+                {
+                    return self.guard_source(&m.receiver);
+                }
+                let recv = self.classify(&m.receiver);
+                if let Some(call) = self.method_call_fact(m, &recv) {
+                    return Some(GuardSource::Call(Box::new(call)));
+                }
+                if let Some(Value::Guard { .. }) = self.acquisition(m, &method, &recv) {
+                    return Some(GuardSource::Pool(self.pool_key(&m.receiver)));
+                }
+                None
+            }
+            syn::Expr::Call(c) => {
+                let path = self.call_path(c)?;
+                if let Some(call) = self.call_fact(c, &path) {
+                    return Some(GuardSource::Call(Box::new(call)));
+                }
+                // `Ok(conn)`, `Box::new(conn)`, `DbConn::Pool(conn)`, `Self { .. }`-style tuple
+                // constructors: what they wrap
+                c.args.iter().find_map(|a| self.guard_source(a))
+            }
+            _ => None,
+        }
+    }
+
+    /// Records what a function returns, where a guard may come from.
+    pub(super) fn record_return(&mut self, e: &syn::Expr) {
+        if is_err_expr(e) {
+            return;
+        }
+        if let Some(source) = self.guard_source(e) {
+            let span = self.file.expr_span(e);
+            self.facts.returns.push((source, span));
+        }
+    }
+
+    /// The call fact of a call to a workspace function (guards held are filled in by the
+    /// caller, where they matter).
+    pub(super) fn call_fact(&self, c: &syn::ExprCall, path: &[String]) -> Option<CallFact> {
+        let sig = self.resolve_fn(path)?;
+        Some(CallFact {
+            callee: sig.key(),
+            args: c.args.iter().map(|a| self.place_key(a)).collect(),
+            recv: None,
+            span: self.file.span(c),
+            shown: path[path.len().saturating_sub(2)..].join("::"),
+            held: Vec::new(),
+        })
+    }
+
+    /// The call fact of a method call to a workspace method (found through `Deref`).
+    pub(super) fn method_call_fact(&self, m: &syn::ExprMethodCall, recv: &Value) -> Option<CallFact> {
+        let method = m.method.to_string();
+        let (sig, owner) = match recv.item() {
+            Some(item) => {
+                let (sigs, owner) = self.methods_of(item, &method)?;
+                (unique(sigs)?, owner.name)
+            }
+            None => (self.blanket_method(&method)?, "_".to_owned()),
+        };
+        Some(CallFact {
+            callee: sig.key(),
+            args: m.args.iter().map(|a| self.place_key(a)).collect(),
+            recv: self.place_key(&m.receiver),
+            span: self.file.span(m),
+            shown: format!("{owner}::{method}"),
+            held: Vec::new(),
+        })
+    }
+
+    /// Resolves a function path of the crate (`helper`, `audit::bump`, `Repo::load`,
+    /// `Self::load`) to a unique function. Unresolvable calls are not guessed.
+    pub fn resolve_fn(&self, segments: &[String]) -> Option<&FnSig> {
+        let n = segments.len();
+        let name = segments.last()?;
+        if n >= 2 {
+            let owner = segments[n - 2].as_str();
+            let owner = if owner == "Self" { self.self_ty.as_ref().and_then(TypeRef::last)? } else { owner };
+            if owner.starts_with(|c: char| c.is_ascii_uppercase()) {
+                return unique(self.file.index.methods(owner, name));
+            }
+        }
+        // a bin naming its own package's library: `my_service::config::pool_config`
+        if n >= 2 && !self.file.krate.is_empty() && segments[0] == self.file.krate {
+            let mut own = vec!["crate".to_owned()];
+            own.extend_from_slice(&segments[1..]);
+            return self.resolve_fn(&own);
+        }
+        // a function of a workspace crate this one depends on: `storage::audit::record`
+        if n >= 2 {
+            if let Some(dep) = self.file.index.dep_named(&segments[0]) {
+                let qualifier = &segments[1..n - 1];
+                let candidates: Vec<&FnSig> = dep
+                    .free_fns(name)
+                    .iter()
+                    .filter(|s| s.module.len() >= qualifier.len() && s.module.ends_with(qualifier))
+                    .collect();
+                return match candidates.as_slice() {
+                    [one] => Some(one),
+                    _ => None,
+                };
+            }
+        }
+        let qualifier: Vec<&String> =
+            segments[..n - 1].iter().filter(|s| !matches!(s.as_str(), "crate" | "self" | "super")).collect();
+        let candidates: Vec<&FnSig> = self
+            .file
+            .index
+            .free_fns(name)
+            .iter()
+            .filter(|s| {
+                s.module.len() >= qualifier.len()
+                    && s.module[s.module.len() - qualifier.len()..].iter().eq(qualifier.iter().copied())
+            })
+            .collect();
+        match candidates.as_slice() {
+            [one] => Some(one),
+            many => {
+                let here: Vec<&&FnSig> = many.iter().filter(|s| s.module == self.module).collect();
+                (here.len() == 1).then(|| *here[0])
+            }
+        }
+    }
+
+    pub(super) fn record_call(&mut self, c: &syn::ExprCall, path: &[String]) {
+        self.record_positional_settings(c, path);
+        self.record_config_build(c, path);
+        if let Some((shown, pool)) = self.construction_call(path) {
+            self.record_construction(self.file.span(c), shown, pool);
+        }
+        if let Some(call) = self.call_fact(c, path) {
+            let held = self.held_guards();
+            self.facts.calls.push(CallFact { held, ..call });
+        }
+        self.record_registrations(path, c.args.iter(), true);
+    }
+
+    pub(super) fn record_method_call(&mut self, m: &syn::ExprMethodCall) {
+        // `pool.timeout_get(&timeouts)`: a per-call wait, not the pool's configuration
+        let recv = self.classify(&m.receiver);
+        if !m.args.is_empty() && matches!(self.acquisition(m, &m.method.to_string(), &recv), Some(Value::Guard { .. }))
+        {
+            for a in &m.args {
+                if let Some(key) = self.binding_key_of_root(a) {
+                    self.settings.retain(|s| s.group != key);
+                }
+            }
+        }
+        let uses = self.pool_uses(m);
+        if !uses.is_empty() {
+            // guards taken through calls: whether they share the pool is the crate stage's call
+            let mut held = self.held_guards();
+            held.retain(|h| matches!(h.source, GuardSource::Call(_)));
+            for (key, span) in uses {
+                self.facts.acquires.push(AcquireFact { key, span, held: held.clone() });
+            }
+        }
+        if let Some((shown, pool)) = self.construction_method(m) {
+            self.record_construction(self.file.method_span(m), shown, pool);
+            if pool {
+                self.record_build(m);
+            }
+        }
+        self.record_setter(m);
+        let method = m.method.to_string();
+        if let Some(call) = self.method_call_fact(m, &self.classify(&m.receiver)) {
+            let held = self.held_guards();
+            self.facts.calls.push(CallFact { held, ..call });
+        }
+        self.record_registrations(std::slice::from_ref(&method), m.args.iter(), false);
+    }
+
+    pub(super) fn record_construction(&mut self, span: Span, shown: String, pool: bool) {
+        if self.in_once() || self.in_static {
+            return;
+        }
+        let per_item = self.per_item_context();
+        self.facts.constructions.push(Construction { span, shown, pool, per_item });
+    }
+
+    /// Handlers passed by path to a framework's registration function or method.
+    pub(super) fn record_registrations<'e>(
+        &mut self,
+        callee: &[String],
+        args: impl Iterator<Item = &'e syn::Expr>,
+        free_fn: bool,
+    ) {
+        let Some(name) = callee.last() else { return };
+        let registers = self.file.catalog.frameworks.iter().any(|fw| {
+            let list = if free_fn { &fw.registrar_fns } else { &fw.registrar_methods };
+            list.contains(name) && self.file.imports_any(&fw.paths)
+        });
+        if !registers {
+            return;
+        }
+        for a in args {
+            if let syn::Expr::Path(p) = a {
+                if let TypeRef::Path { segments, .. } = lower_path(&p.path, self.file.uses, self.self_ty.as_ref()) {
+                    if let Some(sig) = self.resolve_fn(&segments) {
+                        self.registered.push((sig.key(), self.file.span(a)));
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn record_macro_registrations(&mut self, m: &syn::Macro, name: &str) {
+        let registers = self
+            .file
+            .catalog
+            .frameworks
+            .iter()
+            .any(|fw| fw.registrar_macros.iter().any(|r| r == name) && self.file.imports_any(&fw.paths));
+        if !registers {
+            return;
+        }
+        let parser = Punctuated::<syn::Path, syn::Token![,]>::parse_terminated;
+        if let Ok(paths) = syn::parse::Parser::parse2(parser, m.tokens.clone()) {
+            for p in &paths {
+                if let TypeRef::Path { segments, .. } = lower_path(p, self.file.uses, self.self_ty.as_ref()) {
+                    if let Some(sig) = self.resolve_fn(&segments) {
+                        self.registered.push((sig.key(), self.file.span(p)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A call that builds a pool (`PgPool::connect`, r2d2 `Pool::new`) or opens a raw
+    /// connection (`PgConnection::connect`, `tokio_postgres::connect`): how to show it and
+    /// whether it is a pool.
+    pub(super) fn construction_call(&self, path: &[String]) -> Option<(String, bool)> {
+        let catalog = self.file.catalog;
+        let n = path.len();
+        let owned_by = |api: usize| {
+            catalog.crates_for_path(path).any(|c| c == api)
+                || (n >= 2 && {
+                    let owner = TypeRef::Path { segments: path[..n - 1].to_vec(), args: Vec::new() };
+                    matches!(self.file.index.classify(&owner, catalog), TypeClass::Pool(Some(k)) if k == api)
+                })
+        };
+        let shown = || path[n.saturating_sub(2)..].join("::");
+        for (i, api) in catalog.crates.iter().enumerate() {
+            if path_ends_with_any(path, &api.pool_constructors) && owned_by(i) {
+                return Some((shown(), true));
+            }
+            let raw_fn = api.raw_connect.iter().any(|r| path_ends_with(path, r) && (r.contains("::") || n == 1));
+            if raw_fn && owned_by(i) {
+                return Some((shown(), false));
+            }
+        }
+        None
+    }
+
+    /// The end of a builder chain that yields a pool (`PgPoolOptions::new()…connect(url)`,
+    /// `cfg.create_pool(..)`), or a method that opens a raw connection
+    /// (`client.get_connection()` on a redis `Client`).
+    pub(super) fn construction_method(&self, m: &syn::ExprMethodCall) -> Option<(String, bool)> {
+        let catalog = self.file.catalog;
+        let method = m.method.to_string();
+        let root = chain_root(&m.receiver);
+        let root_type: Option<Vec<String>> = match self.classify(root) {
+            Value::Opaque(TypeRef::Path { segments, .. }) => Some(segments),
+            _ => None,
+        };
+        let root_call: Option<Vec<String>> = match strip_parens(root) {
+            syn::Expr::Call(c) => self.call_path(c),
+            _ => None,
+        };
+        for (i, api) in catalog.crates.iter().enumerate() {
+            let ours = |p: &[String]| catalog.crates_for_path(p).any(|c| c == i);
+            if api.builder_finish.contains(&method) {
+                let from_entry =
+                    root_call.as_ref().is_some_and(|p| path_ends_with_any(p, &api.builder_entries) && ours(p));
+                let from_builder = root_type.as_ref().is_some_and(|t| self.builder_crate(t) == Some(i));
+                if from_entry || from_builder {
+                    let head = root_call
+                        .as_ref()
+                        .or(root_type.as_ref())
+                        .map_or(String::new(), |p| p[p.len().saturating_sub(2)..].join("::"));
+                    return Some((format!("{head}…{method}"), true));
+                }
+            }
+            if let (Some(t), syn::Expr::MethodCall(_) | syn::Expr::Path(_) | syn::Expr::Field(_)) =
+                (&root_type, strip_parens(&m.receiver))
+            {
+                let Some(ty) = t.last() else { continue };
+                let wanted = format!("{ty}::{method}");
+                if api.raw_connect.contains(&wanted) && ours(t) && root_is_receiver(m) {
+                    return Some((wanted, false));
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,372 @@
+//! Syntax-only helpers of the walker: shapes of expressions and patterns, and the lists of
+//! adapters and macros it knows.
+
+use super::*;
+
+/// Tests are not production paths: `#[test]`, `#[tokio::test]`, `#[sqlx::test]`, `#[rstest]`
+/// functions and `#[cfg(test)]` modules are not analysed.
+pub(super) fn is_test_code(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let last = a.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        if matches!(last.as_str(), "test" | "rstest" | "test_case" | "bench") {
+            return true;
+        }
+        last == "cfg" && a.meta.require_list().is_ok_and(|l| l.tokens.to_string() == "test")
+    })
+}
+
+/// A loop that ends by handing out a value (`break conn`, `return Ok(pool)`) is a retry loop:
+/// what it builds is built once.
+pub(super) fn is_retry_loop(body: &syn::Block) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            self.0 |= b.expr.is_some();
+        }
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            self.0 |= r.expr.as_deref().is_some_and(|e| !is_err_expr(e));
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    }
+    let mut v = V(false);
+    v.visit_block(body);
+    v.0
+}
+
+/// Whether a pattern binds a part of the value by value (not `ref`), so that matching an
+/// owned scrutinee moves it.
+pub(super) fn binds_by_value(p: &syn::Pat) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0 |= i.by_ref.is_none();
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    let mut v = V(false);
+    v.visit_pat(p);
+    v.0
+}
+
+/// Every name a closure's parameters bind.
+pub(super) fn param_names(params: &Punctuated<syn::Pat, syn::Token![,]>) -> Vec<String> {
+    let mut names = Vec::new();
+    for p in params {
+        collect_pat_idents(p, &mut names);
+    }
+    names
+}
+
+/// The name a parameter pattern binds (`pool`, `state` in `State(state)`), or `""`.
+pub(super) fn param_name(p: &syn::Pat) -> String {
+    match p {
+        syn::Pat::Ident(id) => id.ident.to_string(),
+        syn::Pat::Type(t) => param_name(&t.pat),
+        syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => param_name(&ts.elems[0]),
+        syn::Pat::Reference(r) => param_name(&r.pat),
+        _ => String::new(),
+    }
+}
+
+/// `&mut *conn`, `&conn`, `conn.deref_mut()`: the guard lent under another name.
+pub(super) fn is_reborrow(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Reference(r) => {
+            matches!(strip_parens(&r.expr), syn::Expr::Path(_) | syn::Expr::Unary(_) | syn::Expr::Field(_))
+        }
+        syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)),
+        _ => false,
+    }
+}
+
+/// A type written out with its path and arguments (`sqlx::PoolOptions<Sqlite>`), to read
+/// a backend from.
+pub(super) fn type_text(t: &TypeRef) -> String {
+    match t {
+        TypeRef::Path { segments, args } => {
+            let mut out = segments.join("::");
+            for a in args {
+                out.push('<');
+                out.push_str(&type_text(a));
+            }
+            out
+        }
+        TypeRef::Ref(inner) => type_text(inner),
+        _ => String::new(),
+    }
+}
+
+/// The temporary a `let` initialiser borrows and so keeps alive to the end of the block:
+/// `pool.get()?` in `&mut pool.get()?`, the `match` in `&mut *match pool.get() { .. }`. Places
+/// (`&conn`, `&mut *self.conn`) are borrowed, not extended.
+pub(super) fn extended_temporary(e: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::Reference(r) = strip_parens(e) else {
+        return None;
+    };
+    let mut inner = strip_parens(&r.expr);
+    while let syn::Expr::Unary(u) = inner {
+        if !matches!(u.op, syn::UnOp::Deref(_)) {
+            return None;
+        }
+        inner = strip_parens(&u.expr);
+    }
+    match inner {
+        syn::Expr::Path(_) | syn::Expr::Field(_) | syn::Expr::Index(_) => None,
+        other => Some(other),
+    }
+}
+
+/// Whether an expression never completes normally: `return`, `continue`, `break`, a panic, or
+/// a block ending in one.
+pub(super) fn diverges(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Return(_) | syn::Expr::Continue(_) | syn::Expr::Break(_) => true,
+        syn::Expr::Macro(m) => {
+            m.mac.path.segments.last().is_some_and(|s| DIVERGING_MACROS.contains(&s.ident.to_string().as_str()))
+        }
+        syn::Expr::Block(b) => b.block.stmts.iter().any(|s| match s {
+            syn::Stmt::Expr(e, _) => diverges(e),
+            syn::Stmt::Macro(m) => {
+                m.mac.path.segments.last().is_some_and(|s| DIVERGING_MACROS.contains(&s.ident.to_string().as_str()))
+            }
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+/// The value of an arm's body: its tail when it is a block.
+pub(super) fn block_tail(e: &syn::Expr) -> &syn::Expr {
+    match strip_parens(e) {
+        syn::Expr::Block(b) if b.label.is_none() => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => block_tail(tail),
+            _ => e,
+        },
+        other => other,
+    }
+}
+
+/// The name an arm's pattern takes out of `Ok(..)`/`Some(..)`, when its body hands exactly
+/// that name on (`Ok(conn) => conn`).
+pub(super) fn unwrapping_arm(arm: &syn::Arm) -> bool {
+    let syn::Pat::TupleStruct(ts) = &arm.pat else {
+        return false;
+    };
+    let is_ok = ts.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some");
+    let (true, Some(syn::Pat::Ident(bound)), 1) = (is_ok, ts.elems.first(), ts.elems.len()) else {
+        return false;
+    };
+    let body = match strip_parens(&arm.body) {
+        syn::Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => strip_parens(tail),
+            _ => return false,
+        },
+        other => other,
+    };
+    matches!(body, syn::Expr::Path(p) if p.path.get_ident().is_some_and(|id| *id == bound.ident))
+}
+
+/// The start of a method chain, through `.await` and `?`: `PgPoolOptions::new()` in
+/// `PgPoolOptions::new().max_connections(5).connect(url).await?`.
+pub(super) fn chain_root(e: &syn::Expr) -> &syn::Expr {
+    let mut root = strip_parens(e);
+    loop {
+        match root {
+            syn::Expr::MethodCall(m) => root = strip_parens(&m.receiver),
+            syn::Expr::Try(t) => root = strip_parens(&t.expr),
+            syn::Expr::Await(a) => root = strip_parens(&a.base),
+            _ => return root,
+        }
+    }
+}
+
+/// True for blocks, `if` and `match`: their tails are checked branch by branch.
+pub(super) fn is_nested_tail(e: &syn::Expr) -> bool {
+    matches!(e, syn::Expr::Block(_) | syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Unsafe(_))
+        || matches!(e, syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_))
+}
+
+/// `Err(..)` and `return Err(..)`: error exits.
+pub fn is_err_expr(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Call(c) => {
+            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err"))
+        }
+        syn::Expr::Return(r) => r.expr.as_deref().is_some_and(is_err_expr),
+        syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            ["bail", "panic", "unreachable", "todo", "unimplemented"].contains(&s.ident.to_string().as_str())
+        }),
+        _ => false,
+    }
+}
+
+pub(super) fn ends_with_tail(b: &syn::Block) -> bool {
+    matches!(b.stmts.last(), Some(syn::Stmt::Expr(_, None)))
+}
+
+pub(super) fn strip_parens(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip_parens(&p.expr),
+        syn::Expr::Group(g) => strip_parens(&g.expr),
+        other => other,
+    }
+}
+
+/// Merges branch-end states: a guard is live when it is live at the end of any of them. With
+/// no branch (all diverged), the state is unreachable; `before` is kept.
+pub(super) fn merge(before: &[bool], ends: &[Vec<bool>]) -> Vec<bool> {
+    if ends.is_empty() {
+        return before.to_vec();
+    }
+    let n = ends.iter().map(Vec::len).max().unwrap_or(0).max(before.len());
+    (0..n).map(|i| ends.iter().any(|s| s.get(i).copied().unwrap_or(false))).collect()
+}
+
+/// The direct sub-expressions of an expression that has no scoping of its own, with whether each
+/// is in a by-value (moving) position.
+pub(super) struct Children<'a>(pub(super) Vec<(&'a syn::Expr, bool)>);
+
+impl<'a> Children<'a> {
+    pub(super) fn collect(&mut self, e: &'a syn::Expr) {
+        use syn::Expr::*;
+        let v = &mut self.0;
+        match e {
+            Array(a) => v.extend(a.elems.iter().map(|e| (e, true))),
+            Assign(a) => v.extend([(&*a.right, true), (&*a.left, false)]),
+            Binary(b) => v.extend([(&*b.left, false), (&*b.right, false)]),
+            Cast(c) => v.push((&c.expr, false)),
+            Field(f) => v.push((&f.base, false)),
+            Group(g) => v.push((&g.expr, false)),
+            Index(i) => v.extend([(&*i.expr, false), (&*i.index, false)]),
+            Paren(p) => v.push((&p.expr, false)),
+            Range(r) => v.extend(r.start.as_deref().into_iter().chain(r.end.as_deref()).map(|e| (e, false))),
+            Reference(r) => v.push((&r.expr, false)),
+            Repeat(r) => v.extend([(&*r.expr, true), (&*r.len, false)]),
+            Struct(s) => {
+                v.extend(s.fields.iter().map(|f| (&f.expr, true)));
+                v.extend(s.rest.as_deref().map(|e| (e, false)));
+            }
+            Try(t) => v.push((&t.expr, false)),
+            Tuple(t) => v.extend(t.elems.iter().map(|e| (e, true))),
+            Unary(u) => v.push((&u.expr, false)),
+            Yield(y) => v.extend(y.expr.as_deref().map(|e| (e, true))),
+            _ => {}
+        }
+    }
+}
+
+/// Methods that pass a `Result`/`Option` through unchanged for our purposes.
+pub(super) const RESULT_ADAPTERS: &[&str] = &[
+    "map_err",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+    "ok",
+    "inspect_err",
+    "inspect",
+    "change_context",
+    "attach_printable",
+    "into_future",
+    "boxed",
+    "in_current_span",
+    "instrument",
+    "ok_or",
+    "ok_or_else",
+];
+
+/// Methods that unwrap a `Result`/`Option`.
+pub(super) const UNWRAPPERS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "unwrap_unchecked", "unwrap_or_default"];
+
+pub(super) fn contains_await(e: &syn::Expr) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    }
+    let mut v = V(false);
+    v.visit_expr(e);
+    v.0
+}
+
+/// Calls `f` with every single-identifier path in `e`, including identifiers inside macro
+/// arguments (`format!("{}", conn.id)`).
+pub fn visit_idents(e: &syn::Expr, f: &mut dyn FnMut(&str)) {
+    struct V<'f>(&'f mut dyn FnMut(&str));
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if let Some(id) = p.path.get_ident() {
+                (self.0)(&id.to_string());
+            }
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            tokens_idents(m.tokens.clone(), self.0);
+        }
+    }
+    V(f).visit_expr(e);
+}
+
+pub(super) fn tokens_idents(tokens: proc_macro2::TokenStream, f: &mut dyn FnMut(&str)) {
+    for t in tokens {
+        match t {
+            proc_macro2::TokenTree::Ident(i) => f(&i.to_string()),
+            proc_macro2::TokenTree::Group(g) => tokens_idents(g.stream(), f),
+            _ => {}
+        }
+    }
+}
+
+pub(super) fn collect_pat_idents(p: &syn::Pat, out: &mut Vec<String>) {
+    struct Idents<'x>(&'x mut Vec<String>);
+    impl<'ast> Visit<'ast> for Idents<'_> {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0.push(i.ident.to_string());
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    Idents(out).visit_pat(p);
+}
+
+/// The receiver's name says it is a pool: `pool`, `db_pool`, `state.pg_pool`.
+pub(super) fn receiver_says_pool(e: &syn::Expr) -> bool {
+    let name = match e {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(id) => Some(id.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::Reference(r) => return receiver_says_pool(&r.expr),
+        syn::Expr::Paren(p) => return receiver_says_pool(&p.expr),
+        syn::Expr::MethodCall(m) if m.method == "clone" => return receiver_says_pool(&m.receiver),
+        _ => None,
+    };
+    name.is_some_and(|n| {
+        n.to_ascii_lowercase().split('_').any(|part| {
+            part == "pool"
+                || (part.ends_with("pool")
+                    && ["db", "pg", "conn", "sql", "redis", "mysql", "sqlite", "mongo", "database", "postgres"]
+                        .iter()
+                        .any(|p| part.starts_with(p)))
+        })
+    })
+}
+
+/// Constructors whose type is what they build (`Config::new()` is a `Config`).
+pub(super) const SELF_CONSTRUCTORS: &[&str] =
+    &["new", "default", "builder", "open", "from_env", "from_url", "parse", "with_config"];
+
+/// True when the method's receiver is itself the chain's root (`client.get_connection()`).
+pub(super) fn root_is_receiver(m: &syn::ExprMethodCall) -> bool {
+    !matches!(strip_parens(&m.receiver), syn::Expr::MethodCall(_))
+}
+
+pub(super) fn unique(sigs: &[FnSig]) -> Option<&FnSig> {
+    match sigs {
+        [one] => Some(one),
+        _ => None,
+    }
+}
