@@ -10,10 +10,10 @@
 //! and each `static` initialiser.
 //!
 //! Where each part lives: this module holds the state's types and the walk over a file's
-//! items; [`walker`] walks a body; [`state`] keeps frames, scopes, bindings and liveness;
-//! [`infer`] decides what an expression is ("how poolcheck decides that `state.db` is a pool"
-//! is there); [`record`] records calls, acquisitions and returned guards for the workspace
-//! stage; [`config`] collects pool settings and builds; [`syntax`] holds syntax-only helpers.
+//! items; `walker` walks a body; `state` keeps frames, scopes, bindings and liveness;
+//! `infer` decides what an expression is ("how poolcheck decides that `state.db` is a pool"
+//! is there); `record` records calls, acquisitions and returned guards for the workspace
+//! stage; `config` collects pool settings and builds; `syntax` holds syntax-only helpers.
 
 mod config;
 mod infer;
