@@ -69,6 +69,7 @@ fn phases(c: &mut Criterion) {
             uses: &uses,
             module: module_of(&sources[i].path),
             policy,
+            carriers: Default::default(),
         };
         analyze_file(&trees[i], &cx, poolcheck::rules::ALL).1
     };

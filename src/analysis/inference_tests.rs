@@ -78,6 +78,7 @@ fn infer(src: &str, func: &'static str, name: &'static str) -> (String, Vec<Stri
         uses: &facts.uses,
         module: Vec::new(),
         policy: crate::catalog::Policy::embedded(),
+        carriers: Default::default(),
     };
     let probe = Probe { func, name, seen: Mutex::new(None) };
     let rules: [&dyn Rule; 1] = [&probe];

@@ -12,7 +12,7 @@ pub mod value;
 #[cfg(test)]
 mod inference_tests;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, GuardKind};
 use crate::index::types::UseMap;
 use crate::index::IndexView;
 use crate::report::Diagnostic;
@@ -38,7 +38,12 @@ pub struct FileCx<'a> {
     pub module: Vec<String>,
     /// The policy pool settings are checked against.
     pub policy: &'a crate::catalog::Policy,
+    /// Which workspace types carry a guard (and in which field), as worked out so far.
+    pub carriers: Carriers,
 }
+
+/// Memo of guard-carrying types: a type's fields decide it, so it is worked out once per file.
+pub type Carriers = std::cell::RefCell<std::collections::HashMap<crate::index::ItemRef, Option<(GuardKind, String)>>>;
 
 impl FileCx<'_> {
     /// Byte span of a syntax node.
@@ -240,6 +245,7 @@ mod tests {
                 uses: &uses,
                 module: Vec::new(),
                 policy: crate::catalog::Policy::embedded(),
+                carriers: Default::default(),
             };
             let mut compare = Compare { cx: &cx, checked: 0 };
             compare.visit_file(&tree);

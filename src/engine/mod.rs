@@ -424,6 +424,7 @@ fn second_pass(
             uses: &facts.uses,
             module: module_of(&source.path),
             policy,
+            carriers: Default::default(),
         };
         analysis::analyze_file(&file, &cx, rules)
     });

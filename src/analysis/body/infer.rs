@@ -144,6 +144,16 @@ impl<'a> BodyCx<'a> {
         if depth > 3 {
             return None;
         }
+        // a property of the type alone: worked out once per file
+        if let Some(known) = self.file.carriers.borrow().get(item) {
+            return known.clone();
+        }
+        let found = self.carried_guard_uncached(view, item, depth);
+        self.file.carriers.borrow_mut().insert(item.clone(), found.clone());
+        found
+    }
+
+    fn carried_guard_uncached(&self, view: IndexView<'a>, item: &ItemRef, depth: usize) -> Option<(GuardKind, String)> {
         let view = view.for_crate(&item.krate);
         for (field, ty) in view.fields(&item.name)? {
             let mut class = view.classify(ty, self.file.catalog);

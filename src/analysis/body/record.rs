@@ -352,7 +352,7 @@ impl BodyCx<'_> {
         }
         self.record_setter(m);
         let method = m.method.to_string();
-        if let Some(call) = self.method_call_fact(m, &self.classify(&m.receiver)) {
+        if let Some(call) = self.method_call_fact(m, &recv) {
             let held = self.held_guards();
             self.facts.calls.push(CallFact { held, ..call });
         }
