@@ -10,7 +10,7 @@ use super::value::Value;
 use super::FileCx;
 use crate::catalog::Catalog;
 use crate::index::types::TypeRef;
-use crate::index::{CrateIndex, FileFacts, IndexView};
+use crate::index::{CrateIndex, FileFacts};
 use crate::report::Diagnostic;
 use crate::rules::{Rule, RuleInfo};
 use crate::source::{SourceFile, Span};
@@ -69,17 +69,7 @@ fn infer(src: &str, func: &'static str, name: &'static str) -> (String, Vec<Stri
     let facts = FileFacts::extract(&file, catalog, Vec::new());
     let index = CrateIndex::build([&facts], "app");
     let source = SourceFile::new("lib.rs".into(), "lib.rs".into(), src.to_owned());
-    let cx = FileCx {
-        id: 0,
-        source: &source,
-        catalog,
-        krate: "app",
-        index: IndexView { name: "app", file: &index, krate: &index, deps: &[] },
-        uses: &facts.uses,
-        module: Vec::new(),
-        policy: crate::catalog::Policy::embedded(),
-        carriers: Default::default(),
-    };
+    let cx = FileCx::standalone(&source, "app", &index, &facts.uses);
     let probe = Probe { func, name, seen: Mutex::new(None) };
     let rules: [&dyn Rule; 1] = [&probe];
     let (_, fn_facts) = super::analyze_file(&file, &cx, &rules);

@@ -189,6 +189,30 @@ pub fn analyze_file(file: &syn::File, cx: &FileCx<'_>, rules: &[&dyn Rule]) -> (
     (out, facts)
 }
 
+#[cfg(test)]
+impl<'a> FileCx<'a> {
+    /// A file of crate `krate` whose index is `index` alone, with the embedded catalogue and
+    /// policy: the context of tests that analyse one file.
+    pub(crate) fn standalone(
+        source: &'a SourceFile,
+        krate: &'a str,
+        index: &'a crate::index::CrateIndex,
+        uses: &'a UseMap,
+    ) -> Self {
+        FileCx {
+            id: 0,
+            source,
+            catalog: Catalog::embedded(),
+            krate,
+            index: IndexView { name: krate, file: index, krate: index, deps: &[] },
+            uses,
+            module: Vec::new(),
+            policy: crate::catalog::Policy::embedded(),
+            carriers: Default::default(),
+        }
+    }
+}
+
 impl FileCx<'_> {
     /// Whether the file imports from (or names) one of these path prefixes.
     pub fn imports_any(&self, prefixes: &[String]) -> bool {
@@ -227,26 +251,15 @@ mod tests {
                 syn::visit::visit_expr(self, e);
             }
         }
-        let catalog = Catalog::embedded();
         let mut checked = 0;
         for path in crate::fixture_rust_files() {
             let text = std::fs::read_to_string(&path).unwrap();
             // the parse-error fixtures are meant not to parse
             let Ok(tree) = syn::parse_file(&text) else { continue };
             let source = SourceFile::new(path.clone(), path.display().to_string(), text);
-            let (own, krate) = (crate::index::CrateIndex::default(), crate::index::CrateIndex::default());
+            let index = crate::index::CrateIndex::default();
             let uses = UseMap::default();
-            let cx = FileCx {
-                id: 0,
-                source: &source,
-                catalog,
-                krate: "",
-                index: IndexView { name: "", file: &own, krate: &krate, deps: &[] },
-                uses: &uses,
-                module: Vec::new(),
-                policy: crate::catalog::Policy::embedded(),
-                carriers: Default::default(),
-            };
+            let cx = FileCx::standalone(&source, "", &index, &uses);
             let mut compare = Compare { cx: &cx, checked: 0 };
             compare.visit_file(&tree);
             checked += compare.checked;
