@@ -105,6 +105,23 @@ pub struct Acquire {
     pub args: usize,
 }
 
+/// An associated function that takes a connection from the pool it is given and keeps it in
+/// what it returns.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcquireWith {
+    /// `Type::function`.
+    pub call: String,
+    /// Position of the pool among the arguments.
+    pub pool_arg: usize,
+    /// What the returned value holds.
+    pub yields: GuardKind,
+    /// Whether the call returns a future.
+    pub is_async: bool,
+    /// How the value is wrapped.
+    pub returns: Returns,
+}
+
 /// What an escape hatch does to the pool's capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -240,6 +257,10 @@ pub struct CrateApi {
     /// Methods on a pool that yield a guard.
     #[serde(default)]
     pub acquire: Vec<Acquire>,
+    /// Associated functions that take the pool as an argument and hold one of its connections
+    /// for the returned value's life (`PgListener::connect_with(&pool)`).
+    #[serde(default)]
+    pub acquire_with: Vec<AcquireWith>,
     /// Methods on a pool-like receiver that use it as an executor (implicit acquisition).
     #[serde(default)]
     pub executor_methods: Vec<String>,

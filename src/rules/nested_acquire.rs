@@ -54,8 +54,12 @@ impl Rule for NestedAcquire {
     }
 
     fn check_expr(&self, cx: &BodyCx<'_>, expr: &syn::Expr, out: &mut Vec<Diagnostic>) {
-        let syn::Expr::MethodCall(m) = expr else { return };
-        for (key, span) in cx.pool_uses(m) {
+        let uses = match expr {
+            syn::Expr::MethodCall(m) => cx.pool_uses(m),
+            syn::Expr::Call(c) => cx.call_pool_uses(c),
+            _ => return,
+        };
+        for (key, span) in uses {
             let held: Vec<_> = cx.held_here().filter(|(_, t)| t.pool.as_deref() == Some(key.as_str())).collect();
             let Some((_, first)) = held.first() else { continue };
             let c = held.len() + 1;

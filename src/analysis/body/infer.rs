@@ -452,6 +452,23 @@ impl<'a> BodyCx<'a> {
         Value::Unknown
     }
 
+    /// A call of a catalogued function that takes a connection from the pool it is given
+    /// (`PgListener::connect_with(&pool)`), with that pool, when it is one.
+    pub fn acquire_with<'e>(
+        &self,
+        c: &'e syn::ExprCall,
+        path: &[String],
+    ) -> Option<(&'e syn::Expr, usize, &'a crate::catalog::AcquireWith)> {
+        let catalog = self.file.catalog;
+        catalog.crates.iter().enumerate().find_map(|(k, api)| {
+            let acq = api.acquire_with.iter().find(|a| path_ends_with(path, &a.call))?;
+            let pool = c.args.iter().nth(acq.pool_arg)?;
+            let ours = catalog.crates_for_path(path).any(|x| x == k);
+            let is_pool = self.through_deref(self.classify(pool)).as_pool().is_some();
+            (ours && is_pool).then_some((pool, k, acq))
+        })
+    }
+
     /// An explicit acquisition `pool.acquire()`, `pool.get()`, … as a (wrapped) guard; also a
     /// transaction begun on a guard (`conn.begin()`).
     pub fn acquisition(&self, m: &syn::ExprMethodCall, method: &str, recv: &Value) -> Option<Value> {
@@ -491,6 +508,23 @@ impl<'a> BodyCx<'a> {
         let Some(segments) = self.call_path(c) else {
             return Value::Unknown;
         };
+        if let Some((pool, krate, acq)) = self.acquire_with(c, &segments) {
+            let span = self.file.span(c);
+            let text = format!(
+                "is taken from `{}` at line {} (`{}` keeps one of its connections)",
+                self.file.text(pool),
+                self.file.line(span),
+                acq.call
+            );
+            return Value::Guard {
+                krate: Some(krate),
+                kind: acq.yields,
+                evidence: Evidence { text, span: Some(span) },
+                wrapped: Wrapped { future: acq.is_async, fallible: acq.returns != Returns::Value },
+                owned: true,
+                carrier: None,
+            };
+        }
         let n = segments.len();
         let last = segments[n - 1].as_str();
         let state = &self.file.catalog.std.state;

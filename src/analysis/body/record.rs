@@ -201,6 +201,9 @@ impl BodyCx<'_> {
             }
             syn::Expr::Call(c) => {
                 let path = self.call_path(c)?;
+                if let Some((pool, _, _)) = self.acquire_with(c, &path) {
+                    return Some(GuardSource::Pool(self.pool_key(pool)));
+                }
                 if let Some(call) = self.call_fact(c, &path) {
                     return Some(GuardSource::Call(Box::new(call)));
                 }
@@ -311,7 +314,25 @@ impl BodyCx<'_> {
         }
     }
 
+    /// Connections a call takes from pools: a catalogued function given the pool
+    /// (`PgListener::connect_with(&pool)`), with the pool's key and the span to report.
+    pub fn call_pool_uses(&self, c: &syn::ExprCall) -> Vec<(String, Span)> {
+        let Some(path) = self.call_path(c) else { return Vec::new() };
+        match self.acquire_with(c, &path) {
+            Some((pool, _, _)) => vec![(self.pool_key(pool), self.file.span(c))],
+            None => Vec::new(),
+        }
+    }
+
     pub(super) fn record_call(&mut self, c: &syn::ExprCall, path: &[String]) {
+        let uses = self.call_pool_uses(c);
+        if !uses.is_empty() {
+            let mut held = self.held_guards();
+            held.retain(|h| matches!(h.source, GuardSource::Call(_)));
+            for (key, span) in uses {
+                self.facts.acquires.push(AcquireFact { key, span, held: held.clone() });
+            }
+        }
         self.record_positional_settings(c, path);
         self.record_config_build(c, path);
         if let Some((shown, pool)) = self.construction_call(path) {
