@@ -4,12 +4,11 @@
 //! summaries), a crate struct, or nothing.
 
 use super::body::BodyCx;
-use super::facts::{GuardSource, HeldGuard};
+use super::facts::HeldGuard;
 use super::summary::CrateFacts;
 use super::value::Value;
 use super::FileCx;
 use crate::catalog::Catalog;
-use crate::index::types::TypeRef;
 use crate::index::{CrateIndex, FileFacts};
 use crate::report::Diagnostic;
 use crate::rules::{Rule, RuleInfo};
@@ -37,14 +36,10 @@ impl Rule for Probe {
             return;
         }
         let Some(b) = cx.lookup(self.name) else { return };
-        let held = b.owns.map(|id| cx.tracked(id)).and_then(|t| {
-            let source = match (&t.pool, &t.from_call) {
-                (Some(k), _) => GuardSource::Pool(k.clone()),
-                (None, Some(c)) => GuardSource::Call(c.clone()),
-                (None, None) => return None,
-            };
-            Some(HeldGuard { name: t.name.clone(), source, acquired: t.acquired, line: 0 })
-        });
+        let held = b
+            .owns
+            .map(|id| cx.tracked(id))
+            .and_then(|t| Some(HeldGuard { name: t.name.clone(), source: t.source()?, acquired: t.acquired, line: 0 }));
         *seen = Some((describe(&b.value), held));
     }
 }
@@ -202,5 +197,4 @@ fn a_blanket_trait_accessor_is_a_place() {
 fn unknown_stays_unknown() {
     let src = "async fn h(x: Thing) { let y = x.get(); }";
     check(src, "h", "y", "unknown", &[]);
-    let _: Option<TypeRef> = None;
 }

@@ -281,10 +281,7 @@ impl BodyCx<'_> {
         });
         let Some((krate, at)) = found else { return };
         let Some(config) = c.args.iter().nth(at) else { return };
-        let (group, local) = match self.binding_key_of_root(config) {
-            Some(key) => (key, self.local_groups.contains(&key) && !self.is_opaque_group(key)),
-            None => self.group_of_chain(config),
-        };
+        let (group, local) = self.group_of_chain(config);
         self.builds.push(PoolBuild { span: self.file.span(c), krate, group, local });
     }
 

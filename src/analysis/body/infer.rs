@@ -452,6 +452,12 @@ impl<'a> BodyCx<'a> {
         Value::Unknown
     }
 
+    /// Whether a method hands its receiver's value on, unwrapped or adapted: `unwrap`,
+    /// `map_err`, the crate's own extension adapters on `Result`.
+    pub(super) fn hands_value_on(&self, method: &str) -> bool {
+        UNWRAPPERS.contains(&method) || RESULT_ADAPTERS.contains(&method) || self.file.index.is_result_adapter(method)
+    }
+
     /// A call of a catalogued function that takes a connection from the pool it is given
     /// (`PgListener::connect_with(&pool)`), with that pool, when it is one.
     pub fn acquire_with<'e>(
@@ -492,14 +498,7 @@ impl<'a> BodyCx<'a> {
             }
             let span = self.file.span(m);
             let text = format!("is taken from `{}` at line {}", self.file.text(m), self.file.line(span));
-            return Some(Value::Guard {
-                krate: Some(i),
-                kind: acq.yields,
-                evidence: Evidence { text, span: Some(span) },
-                wrapped: Wrapped { future: acq.is_async, fallible: acq.returns != Returns::Value },
-                owned: true,
-                carrier: None,
-            });
+            return Some(acquired(i, acq.yields, acq.is_async, acq.returns, Evidence { text, span: Some(span) }));
         }
         None
     }
@@ -516,14 +515,7 @@ impl<'a> BodyCx<'a> {
                 self.file.line(span),
                 acq.call
             );
-            return Value::Guard {
-                krate: Some(krate),
-                kind: acq.yields,
-                evidence: Evidence { text, span: Some(span) },
-                wrapped: Wrapped { future: acq.is_async, fallible: acq.returns != Returns::Value },
-                owned: true,
-                carrier: None,
-            };
+            return acquired(krate, acq.yields, acq.is_async, acq.returns, Evidence { text, span: Some(span) });
         }
         let n = segments.len();
         let last = segments[n - 1].as_str();
@@ -609,17 +601,10 @@ impl BodyCx<'_> {
             syn::Expr::Reference(r) => self.find_acquisition_call(&r.expr),
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.find_acquisition_call(&u.expr),
             syn::Expr::Match(m) if m.arms.iter().any(unwrapping_arm) => self.find_acquisition_call(&m.expr),
-            syn::Expr::MethodCall(m) => {
-                let method = m.method.to_string();
-                if UNWRAPPERS.contains(&method.as_str())
-                    || RESULT_ADAPTERS.contains(&method.as_str())
-                    || self.file.index.is_result_adapter(&method)
-                {
-                    self.find_acquisition_call(&m.receiver)
-                } else {
-                    Some(m)
-                }
+            syn::Expr::MethodCall(m) if self.hands_value_on(&m.method.to_string()) => {
+                self.find_acquisition_call(&m.receiver)
             }
+            syn::Expr::MethodCall(m) => Some(m),
             _ => None,
         }
     }
@@ -630,5 +615,17 @@ impl BodyCx<'_> {
     /// `&state.db` → `state.db`; after `let db = state.db.clone();`, `db` → `state.db`.
     pub fn pool_key(&self, e: &syn::Expr) -> String {
         self.place_key(e).unwrap_or_else(|| self.file.text(e))
+    }
+}
+
+/// The owned guard a catalogued acquisition yields, still in its future and `Result`.
+fn acquired(krate: usize, kind: GuardKind, is_async: bool, returns: Returns, evidence: Evidence) -> Value {
+    Value::Guard {
+        krate: Some(krate),
+        kind,
+        evidence,
+        wrapped: Wrapped { future: is_async, fallible: returns != Returns::Value },
+        owned: true,
+        carrier: None,
     }
 }

@@ -93,6 +93,18 @@ pub struct Tracked {
     pub extended: bool,
 }
 
+impl Tracked {
+    /// Where the guard comes from: the pool it was taken from here, or the call that returned
+    /// it (`None` when neither is known).
+    pub fn source(&self) -> Option<GuardSource> {
+        match (&self.pool, &self.from_call) {
+            (Some(key), _) => Some(GuardSource::Pool(key.clone())),
+            (None, Some(call)) => Some(GuardSource::Call(call.clone())),
+            (None, None) => None,
+        }
+    }
+}
+
 /// Something the task waits on.
 pub struct Wait<'e> {
     /// The whole waiting expression (the `.await` expression, the macro, the blocking call).

@@ -125,15 +125,24 @@ impl BodyCx<'_> {
         uses
     }
 
+    /// Records acquisitions from these pools, with the guards held there that were taken
+    /// through calls: whether those share the pool is the crate stage's call.
+    fn record_acquisitions(&mut self, uses: Vec<(String, Span)>) {
+        if uses.is_empty() {
+            return;
+        }
+        let mut held = self.held_guards();
+        held.retain(|h| matches!(h.source, GuardSource::Call(_)));
+        for (key, span) in uses {
+            self.facts.acquires.push(AcquireFact { key, span, held: held.clone() });
+        }
+    }
+
     /// Guards live here with the pools they came from.
     pub(super) fn held_guards(&self) -> Vec<HeldGuard> {
         self.held_here()
             .filter_map(|(_, t)| {
-                let source = match (&t.pool, &t.from_call) {
-                    (Some(key), _) => GuardSource::Pool(key.clone()),
-                    (None, Some(call)) => GuardSource::Call(call.clone()),
-                    (None, None) => return None,
-                };
+                let source = t.source()?;
                 Some(HeldGuard { name: t.name.clone(), source, acquired: t.acquired, line: self.file.line(t.acquired) })
             })
             .collect()
@@ -172,22 +181,15 @@ impl BodyCx<'_> {
             },
             syn::Expr::Path(p) => {
                 let binding = self.lookup(&p.path.get_ident()?.to_string())?;
-                let Some(id) = binding.owns else { return binding.source.clone() };
-                let t = &self.tracked[id];
-                match (&t.pool, &t.from_call) {
-                    (Some(key), _) => Some(GuardSource::Pool(key.clone())),
-                    (None, Some(call)) => Some(GuardSource::Call(call.clone())),
-                    (None, None) => None,
+                match binding.owns {
+                    Some(id) => self.tracked[id].source(),
+                    None => binding.source.clone(),
                 }
             }
             syn::Expr::Struct(lit) => lit.fields.iter().find_map(|f| self.guard_source(&f.expr)),
             syn::Expr::MethodCall(m) => {
                 let method = m.method.to_string();
-                if UNWRAPPERS.contains(&method.as_str())
-                    || RESULT_ADAPTERS.contains(&method.as_str())
-                    || self.file.index.is_result_adapter(&method)
-                    || (m.args.is_empty() && method == "into")
-                {
+                if self.hands_value_on(&method) || (m.args.is_empty() && method == "into") {
                     return self.guard_source(&m.receiver);
                 }
                 let recv = self.classify(&m.receiver);
@@ -326,13 +328,7 @@ impl BodyCx<'_> {
 
     pub(super) fn record_call(&mut self, c: &syn::ExprCall, path: &[String]) {
         let uses = self.call_pool_uses(c);
-        if !uses.is_empty() {
-            let mut held = self.held_guards();
-            held.retain(|h| matches!(h.source, GuardSource::Call(_)));
-            for (key, span) in uses {
-                self.facts.acquires.push(AcquireFact { key, span, held: held.clone() });
-            }
-        }
+        self.record_acquisitions(uses);
         self.record_positional_settings(c, path);
         self.record_config_build(c, path);
         if let Some((shown, pool)) = self.construction_call(path) {
@@ -357,14 +353,7 @@ impl BodyCx<'_> {
             }
         }
         let uses = self.pool_uses(m);
-        if !uses.is_empty() {
-            // guards taken through calls: whether they share the pool is the crate stage's call
-            let mut held = self.held_guards();
-            held.retain(|h| matches!(h.source, GuardSource::Call(_)));
-            for (key, span) in uses {
-                self.facts.acquires.push(AcquireFact { key, span, held: held.clone() });
-            }
-        }
+        self.record_acquisitions(uses);
         if let Some((shown, pool)) = self.construction_method(m) {
             self.record_construction(self.file.method_span(m), shown, pool);
             if pool {
