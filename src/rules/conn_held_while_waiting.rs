@@ -41,7 +41,11 @@ declare_rule! {
     /// tx.commit().await?;
     /// state.mailer.send_welcome(&email).await?; // after the connection went back
     /// ```
-    /// Or end the guard's scope early: `drop(conn);` after its last use.
+    /// Or end the guard's scope early: `drop(conn);` after its last use. `--fix` inserts that
+    /// `drop` only where it builds: never when the guard (or a transaction or statement made
+    /// from it) is written again after the wait, used, moved or captured, never for a borrowed
+    /// temporary (dropping the reference releases nothing) and never for a transaction
+    /// (dropping it rolls it back).
     ///
     /// ### Known problems
     /// A wait on a future that was created from the guard earlier and stored under another
@@ -66,7 +70,7 @@ impl Rule for ConnHeldWhileWaiting {
             // a second acquisition from the guard's own pool is `nested-acquire`'s finding
             .filter(|(_, t)| t.pool.as_ref().is_none_or(|p| !pools_used.contains(p)))
             .collect();
-        let Some((_, first)) = held.first() else {
+        let Some(&(first_id, first)) = held.first() else {
             return;
         };
         let file = cx.file;
@@ -84,8 +88,22 @@ impl Rule for ConnHeldWhileWaiting {
         for (_, t) in &held {
             d = d.with_label(t.acquired, format!("`{}` {}", t.name, t.evidence.text));
         }
-        let help = match first.last_use.filter(|u| u.start < wait.span.start) {
-            Some(last) if first.extended => {
+        // a use after the wait (or on the next turn of a loop around both) makes the last use
+        // so far not the last: no `drop` there, and no label that calls it the last
+        let used_later = match cx.statement_in_scope(first.scope) {
+            Some(stmt) => cx.mentioned_after(first_id, stmt.start),
+            None => Some(file.line(wait.span)),
+        };
+        let last = first.last_use.filter(|u| u.start < wait.span.start);
+        let help = match (last, used_later) {
+            (Some(last), Some(again)) => {
+                d = d.with_label(last, format!("`{}` used here before the wait", first.name));
+                format!(
+                    "`{}` is used again on line {again}, after this wait, so it cannot be released before it: finish the database work first and wait afterwards, or take the connection after the wait",
+                    first.name
+                )
+            }
+            (Some(last), None) if first.extended => {
                 d = d.with_label(last, format!("last use of `{}`", first.name));
                 format!(
                     "`{0}` borrows a temporary guard that lives to the end of its block, so `drop({0})` would release nothing: take the connection in an inner block that ends after line {1}, or move this wait before the connection is taken",
@@ -93,7 +111,15 @@ impl Rule for ConnHeldWhileWaiting {
                     file.line(last)
                 )
             }
-            Some(last) => {
+            (Some(last), None) if first.kind == GuardKind::Transaction => {
+                d = d.with_label(last, format!("last use of `{}`", first.name));
+                format!(
+                    "commit `{}` after line {} (its last use) and wait afterwards; dropping a transaction rolls it back",
+                    first.name,
+                    file.line(last)
+                )
+            }
+            (Some(last), None) => {
                 d = d.with_label(last, format!("last use of `{}`", first.name));
                 format!(
                     "call `drop({})` after line {} (its last use), or move this wait before the connection is taken",
@@ -101,11 +127,13 @@ impl Rule for ConnHeldWhileWaiting {
                     file.line(last)
                 )
             }
-            None => "take the connection after this wait, or release it before waiting".to_string(),
+            (None, _) => "take the connection after this wait, or release it before waiting".to_string(),
         };
         let mut d = d.with_help(help);
-        if let Some(edit) = drop_after_last_use(cx, first, wait.span) {
-            d = d.with_fix(format!("drop `{}` after its last use", first.name), vec![edit]);
+        if used_later.is_none() {
+            if let Some(edit) = drop_after_last_use(cx, first, wait.span) {
+                d = d.with_fix(format!("drop `{}` after its last use", first.name), vec![edit]);
+            }
         }
         out.push(d);
     }

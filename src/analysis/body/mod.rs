@@ -145,9 +145,11 @@ impl Frame {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Scope {
     bindings: Vec<Binding>,
+    /// For a block: where its closing brace starts.
+    block_end: Option<usize>,
 }
 
 /// The walker's state during one function, as rules see it.
@@ -233,7 +235,7 @@ impl<'a> ItemWalker<'a, '_> {
         BodyCx {
             file: self.cx,
             self_ty: self.self_ty.clone(),
-            scopes: vec![Scope { bindings: Vec::new() }],
+            scopes: vec![Scope::default()],
             frames: vec![Frame::new(FrameKind::Function, is_async)],
             tracked: Vec::new(),
             alive: Vec::new(),

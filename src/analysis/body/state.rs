@@ -42,6 +42,29 @@ impl<'a> BodyCx<'a> {
         self.stmts.iter().rev().find(|(s, _)| *s == scope).map(|(_, span)| *span)
     }
 
+    /// The line of the first mention of guard `id` from byte `from` to the end of the block it
+    /// is bound in: a use of its name, or of a transaction or statement made from it, after
+    /// that point, a move, a capture, or a new binding of one of those names. `None` when none
+    /// is written again there, or when the guard is not bound in a block. Read from the tokens,
+    /// so uses in macros count too; a shadowing binding is taken for a use, which only ever
+    /// makes the answer more cautious.
+    pub fn mentioned_after(&self, id: usize, from: usize) -> Option<usize> {
+        let guard = self.tracked.get(id)?;
+        let end = self.scopes.get(guard.scope)?.block_end?;
+        let text = self.file.source.text.get(from..end)?;
+        let mut names = vec![guard.name.as_str()];
+        for b in self.scopes.iter().flat_map(|s| &s.bindings) {
+            if b.owns == Some(id) || b.families.contains(&id) {
+                names.push(&b.name);
+            }
+        }
+        // `from` starts a statement of the block and `end` is its closing brace, so the text is
+        // a run of whole statements and lexes on its own
+        let tokens: proc_macro2::TokenStream = text.parse().ok()?;
+        let line = first_ident_line(tokens, &names)?;
+        Some(self.file.source.line_index(from) + line)
+    }
+
     /// Whether guard `id` is live at this point.
     pub fn is_alive(&self, id: usize) -> bool {
         self.alive.get(id).copied().unwrap_or(false)

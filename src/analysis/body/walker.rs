@@ -28,7 +28,8 @@ impl Walker<'_, '_> {
 
     /// Walks a block; `tail` says its value is the frame's result. Returns whether it diverges.
     pub(super) fn block_in_tail(&mut self, b: &syn::Block, tail: bool) -> bool {
-        self.body.scopes.push(Scope { bindings: Vec::new() });
+        let block_end = Some(self.body.file.span(&b.brace_token.span.close()).start);
+        self.body.scopes.push(Scope { bindings: Vec::new(), block_end });
         let mut diverges = false;
         let n = b.stmts.len();
         for (i, stmt) in b.stmts.iter().enumerate() {
@@ -185,7 +186,7 @@ impl Walker<'_, '_> {
                 let mut ends = Vec::new();
                 for arm in &arms {
                     self.body.restore(before.clone());
-                    self.body.scopes.push(Scope { bindings: Vec::new() });
+                    self.body.scopes.push(Scope::default());
                     if let Some(p) = &arm.pat {
                         self.body.bind_pat(p, Value::Unknown, None);
                     }
@@ -237,7 +238,7 @@ impl Walker<'_, '_> {
         let diverges = match e {
             syn::Expr::Block(b) => self.block_in_tail(&b.block, tail),
             syn::Expr::Unsafe(b) => {
-                self.body.scopes.push(Scope { bindings: Vec::new() });
+                self.body.scopes.push(Scope::default());
                 let d = self.block_in_tail(&b.block, tail);
                 self.pop_scope();
                 d
@@ -280,7 +281,7 @@ impl Walker<'_, '_> {
             syn::Expr::Match(m) => self.match_expr(m, tail),
             syn::Expr::ForLoop(f) => {
                 let d = self.expr(&f.expr);
-                self.body.scopes.push(Scope { bindings: Vec::new() });
+                self.body.scopes.push(Scope::default());
                 self.body.bind_pat(&f.pat, Value::Unknown, None);
                 self.loop_body(&f.body, false);
                 self.pop_scope();
@@ -288,7 +289,7 @@ impl Walker<'_, '_> {
             }
             syn::Expr::While(w) => {
                 let before = self.body.alive.clone();
-                self.body.scopes.push(Scope { bindings: Vec::new() });
+                self.body.scopes.push(Scope::default());
                 self.expr(&w.cond);
                 self.loop_body(&w.body, false);
                 self.pop_scope();
@@ -473,7 +474,7 @@ impl Walker<'_, '_> {
     }
 
     pub(super) fn if_expr(&mut self, i: &syn::ExprIf, tail: bool) -> bool {
-        self.body.scopes.push(Scope { bindings: Vec::new() });
+        self.body.scopes.push(Scope::default());
         self.expr(&i.cond);
         // the condition runs on every path: what it moves (`if let Err(e) = tx.commit().await`)
         // is moved on both branches
@@ -526,7 +527,7 @@ impl Walker<'_, '_> {
         let mut ends = Vec::new();
         for arm in &m.arms {
             self.body.restore(before.clone());
-            self.body.scopes.push(Scope { bindings: Vec::new() });
+            self.body.scopes.push(Scope::default());
             self.body.bind_pat_tracked(&arm.pat, value.clone(), Some(&m.expr), families.clone());
             if let Some((_, g)) = &arm.guard {
                 self.expr(g);
@@ -602,7 +603,7 @@ impl Walker<'_, '_> {
             self.body.per_item_context().or((context == ClosureContext::PerItem).then_some(PerItem::Iterator));
         frame.once = self.body.frames.last().is_some_and(|f| f.once) || context == ClosureContext::Once;
         self.body.frames.push(frame);
-        self.body.scopes.push(Scope { bindings: Vec::new() });
+        self.body.scopes.push(Scope::default());
         for id in moved_in {
             self.body.retrack_in_frame(id);
         }
