@@ -207,3 +207,20 @@ fn fix_applies_the_safe_rewrites_and_reports_the_rest() {
     let (_, out, _) = poolcheck(dir.path(), &["check", "src", "--format", "short"]);
     assert_eq!(out.lines().count(), 1, "{out}");
 }
+
+#[test]
+fn a_configuration_with_several_mistakes_reports_them_all() {
+    let dir = project(&[
+        ("src/pools.rs", POOLS),
+        ("poolcheck.toml", "[rules]\nconn-forgoten = \"error\"\n\n[policy.bounds.max_size]\nmax = \"ten\"\n"),
+    ]);
+    let (code, _, err) = poolcheck(dir.path(), &["check", "src"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("2 problems"), "{err}");
+    assert!(err.contains("poolcheck.toml:2:1: unknown rule `conn-forgoten`"), "{err}");
+    assert!(
+        err.contains("poolcheck.toml:5:7: policy.bounds.max_size.max: the pool size is a number of connections"),
+        "{err}"
+    );
+    assert!(!err.contains("duration"), "a size is not called a duration:\n{err}");
+}

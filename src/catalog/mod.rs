@@ -181,6 +181,11 @@ pub enum SettingRole {
 }
 
 impl SettingRole {
+    /// Whether the setting counts connections (the others are lengths of time).
+    pub fn is_count(self) -> bool {
+        matches!(self, SettingRole::MaxSize | SettingRole::MinIdle)
+    }
+
     /// How messages name the setting.
     pub fn noun(self) -> &'static str {
         match self {

@@ -1,15 +1,20 @@
 //! Project configuration: `poolcheck.toml` (or `.poolcheck.toml`), or
 //! `[workspace.metadata.poolcheck]` / `[package.metadata.poolcheck]` in a `Cargo.toml`,
 //! discovered upward from the scanned path; the first found wins. Unknown keys and bad values
-//! are errors naming the file, line and key.
+//! are errors naming the file, line and key, all of a file's mistakes at once (`raw` reads the
+//! file; this module resolves it into the policy and rule levels of a run).
 
-use crate::catalog::{Bound, Catalog, CrateApi, NoneRule, Policy, Quantity, SettingRole};
+mod raw;
+
+use crate::catalog::{Bound, Catalog, NoneRule, Policy, Quantity, SettingRole};
 use crate::report::Severity;
 use crate::rules;
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use raw::{line_col, parse_document, raw_config, table_entry, RawBound, RawConfig, RawQuantity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// A rule's configured level.
@@ -22,86 +27,6 @@ pub enum Level {
     Warning,
     /// Not run.
     Off,
-}
-
-/// The configuration file as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawConfig {
-    /// Rule id → level.
-    #[serde(default)]
-    rules: BTreeMap<Spanned<String>, Level>,
-    /// Run only these rules.
-    #[serde(default)]
-    select: Option<Vec<Spanned<String>>>,
-    /// Do not run these rules.
-    #[serde(default)]
-    ignore: Vec<Spanned<String>>,
-    /// Globs of paths not to scan, relative to the configuration's folder.
-    #[serde(default)]
-    exclude: Vec<Spanned<String>>,
-    /// Analyse integration tests and benchmarks too.
-    #[serde(default)]
-    include_tests: Option<bool>,
-    /// Files larger than this are skipped.
-    #[serde(default)]
-    max_file_size: Option<u64>,
-    /// Attributes that mark the project's own request handlers (`#[endpoint]`).
-    #[serde(default)]
-    handler_attributes: Vec<String>,
-    /// Policy overrides.
-    #[serde(default)]
-    policy: Option<RawPolicy>,
-    /// The project's own pool crates and wrappers, in the shape of `rules/crates/*.toml`.
-    #[serde(default)]
-    crates: Vec<CrateApi>,
-}
-
-/// Policy overrides: any bound, required settings, relations, a fleet budget, and per-path
-/// policies.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawPolicy {
-    #[serde(default)]
-    bounds: BTreeMap<SettingRole, Spanned<RawBound>>,
-    #[serde(default)]
-    required: BTreeMap<String, Vec<SettingRole>>,
-    #[serde(default)]
-    relations: Option<RawRelations>,
-    #[serde(default)]
-    fleet: Option<Spanned<Fleet>>,
-    #[serde(default)]
-    paths: Vec<RawPathPolicy>,
-    /// What differs by database (`[policy.backend.sqlite] exempt = ["max_lifetime"]`).
-    #[serde(default)]
-    backend: BTreeMap<crate::catalog::Backend, crate::catalog::BackendPolicy>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBound {
-    min: Option<Quantity>,
-    max: Option<Quantity>,
-    none: Option<NoneRule>,
-    why: Option<String>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawRelations {
-    min_idle_at_most_max_size: Option<bool>,
-    idle_timeout_below_max_lifetime: Option<bool>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPathPolicy {
-    /// Globs, relative to the configuration's folder.
-    paths: Vec<Spanned<String>>,
-    #[serde(default)]
-    bounds: BTreeMap<SettingRole, Spanned<RawBound>>,
-    #[serde(default)]
-    required: BTreeMap<String, Vec<SettingRole>>,
 }
 
 /// How many connections a fleet of replicas may take from one database.
@@ -133,10 +58,9 @@ impl Exclusion {
     }
 }
 
-/// A configuration error: where and what.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
-pub struct ConfigError {
+/// One thing wrong with a configuration file: where and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
     /// The file.
     pub file: String,
     /// 1-based line.
@@ -145,6 +69,40 @@ pub struct ConfigError {
     pub column: usize,
     /// What is wrong.
     pub message: String,
+}
+
+impl std::fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// Everything wrong with a configuration file, in the order written (never empty): a user
+/// fixes them in one go, not one run per mistake.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigError {
+    /// The problems, at least one.
+    pub problems: Vec<ConfigProblem>,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.problems.len();
+        if n > 1 {
+            writeln!(f, "{n} problems")?;
+        }
+        for (i, p) in self.problems.iter().enumerate() {
+            let sep = if i + 1 < n { "\n" } else { "" };
+            write!(f, "{}{p}{sep}", if n > 1 { "  " } else { "" })?;
+        }
+        Ok(())
+    }
+}
+
+impl ConfigError {
+    fn one(file: &Path, line: usize, column: usize, message: String) -> ConfigError {
+        ConfigError { problems: vec![ConfigProblem { file: file.display().to_string(), line, column, message }] }
+    }
 }
 
 /// The resolved configuration of a run.
@@ -222,12 +180,8 @@ impl Config {
 
     /// Loads a `poolcheck.toml`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            file: path.display().to_string(),
-            line: 1,
-            column: 1,
-            message: format!("cannot read: {e}"),
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError::one(path, 1, 1, format!("cannot read: {e}")))?;
         Config::parse(path, &text)
     }
 
@@ -237,64 +191,62 @@ impl Config {
     }
 
     fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
-        Config::resolve(raw, path, text)
+        let root = parse_document(path, text)?;
+        let (raw, problems) = raw_config(path, text, root);
+        Config::resolve(raw, problems, path, text)
     }
 
     /// The `[workspace.metadata.poolcheck]` or `[package.metadata.poolcheck]` of a manifest.
     fn from_manifest(path: &Path, text: &str) -> Result<Option<Config>, ConfigError> {
-        #[derive(Deserialize)]
-        struct Manifest {
-            workspace: Option<Section>,
-            package: Option<Section>,
-        }
-        #[derive(Deserialize)]
-        struct Section {
-            metadata: Option<Metadata>,
-        }
-        #[derive(Deserialize)]
-        struct Metadata {
-            poolcheck: Option<RawConfig>,
-        }
         // a manifest that does not parse is cargo's business, not ours
-        let Ok(probe) = toml::from_str::<toml::Table>(text) else { return Ok(None) };
-        let has = |section: &str| {
-            probe.get(section).and_then(|s| s.get("metadata")).and_then(|m| m.get("poolcheck")).is_some()
-        };
-        if !has("workspace") && !has("package") {
-            return Ok(None);
-        }
-        let manifest: Manifest = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
-        let raw = [manifest.workspace, manifest.package]
-            .into_iter()
-            .flatten()
-            .find_map(|s| s.metadata.and_then(|m| m.poolcheck))
-            .unwrap_or_default();
-        Config::resolve(raw, path, text).map(Some)
+        let Ok(root) = DeTable::parse(text) else { return Ok(None) };
+        let root = DeValue::Table(root.into_inner());
+        let section = ["workspace", "package"].into_iter().find_map(|section| {
+            let metadata = table_entry(&root, section).and_then(|s| table_entry(s.get_ref(), "metadata"))?;
+            table_entry(metadata.get_ref(), "poolcheck").cloned()
+        });
+        let Some(section) = section else { return Ok(None) };
+        let (raw, problems) = raw_config(path, text, section);
+        Config::resolve(raw, problems, path, text).map(Some)
     }
 
-    fn resolve(raw: RawConfig, path: &Path, text: &str) -> Result<Config, ConfigError> {
-        let err = |span: std::ops::Range<usize>, message: String| {
+    /// Turns the file's values into a configuration, reporting every value that is wrong
+    /// (with `problems`, those found reading the file).
+    fn resolve(
+        raw: RawConfig,
+        mut problems: Vec<ConfigProblem>,
+        path: &Path,
+        text: &str,
+    ) -> Result<Config, ConfigError> {
+        let mut err = |span: std::ops::Range<usize>, message: String| {
             let (line, column) = line_col(text, span.start);
-            ConfigError { file: path.display().to_string(), line, column, message }
+            problems.push(ConfigProblem { file: path.display().to_string(), line, column, message });
         };
-        let known = |id: &Spanned<String>| -> Result<String, ConfigError> {
+        let mut known = |id: &Spanned<String>| -> Option<String> {
             if rules::by_id(id.get_ref()).is_some() {
-                Ok(id.get_ref().clone())
+                Some(id.get_ref().clone())
             } else {
-                Err(err(id.span(), format!("unknown rule `{}`; `poolcheck rules` lists them", id.get_ref())))
+                err(id.span(), format!("unknown rule `{}`; `poolcheck rules` lists them", id.get_ref()));
+                None
             }
         };
         let mut levels = BTreeMap::new();
         for (id, level) in &raw.rules {
-            levels.insert(known(id)?, *level);
+            if let Some(id) = known(id) {
+                levels.insert(id, *level);
+            }
         }
-        let select = raw.select.as_ref().map(|s| s.iter().map(known).collect::<Result<Vec<_>, _>>()).transpose()?;
-        let ignore = raw.ignore.iter().map(known).collect::<Result<Vec<_>, _>>()?;
-        let exclude_set = glob_set(&raw.exclude).map_err(|(span, m)| err(span, m))?;
+        let select = raw.select.as_ref().map(|s| s.iter().filter_map(&mut known).collect::<Vec<_>>());
+        let ignore = raw.ignore.iter().filter_map(&mut known).collect::<Vec<_>>();
+        let exclude_set = glob_set(&raw.exclude).unwrap_or_else(|(span, m)| {
+            err(span, m);
+            GlobSet::empty()
+        });
         let raw_policy = raw.policy.unwrap_or_default();
         let mut policy = Policy::embedded().clone();
-        apply(&mut policy, &raw_policy.bounds, &raw_policy.required).map_err(|(span, m)| err(span, m))?;
+        for (span, m) in apply(&mut policy, &raw_policy.bounds, &raw_policy.required) {
+            err(span, m);
+        }
         for (backend, overrides) in &raw_policy.backend {
             policy.backend.insert(*backend, overrides.clone());
         }
@@ -310,25 +262,36 @@ impl Config {
             Some(f) => {
                 let fleet = *f.get_ref();
                 if fleet.replicas == 0 || fleet.reserve >= fleet.database_max_connections {
-                    return Err(err(
+                    err(
                         f.span(),
                         "fleet: `replicas` must be at least 1 and `reserve` below `database-max-connections`".into(),
-                    ));
+                    );
+                    None
+                } else {
+                    apply_fleet(&mut policy, fleet);
+                    Some(fleet)
                 }
-                apply_fleet(&mut policy, fleet);
-                Some(fleet)
             }
             None => None,
         };
         let mut path_policies = Vec::new();
         for p in &raw_policy.paths {
-            let set = glob_set(&p.paths).map_err(|(span, m)| err(span, m))?;
+            let set = glob_set(&p.paths).unwrap_or_else(|(span, m)| {
+                err(span, m);
+                GlobSet::empty()
+            });
             let mut scoped = policy.clone();
-            apply(&mut scoped, &p.bounds, &p.required).map_err(|(span, m)| err(span, m))?;
+            for (span, m) in apply(&mut scoped, &p.bounds, &p.required) {
+                err(span, m);
+            }
             if let Some(fleet) = fleet {
                 apply_fleet(&mut scoped, fleet);
             }
             path_policies.push((p.paths.iter().map(|g| g.get_ref().clone()).collect(), set, scoped));
+        }
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| (p.line, p.column));
+            return Err(ConfigError { problems });
         }
         let root = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
         Ok(Config {
@@ -466,37 +429,41 @@ impl Config {
     }
 }
 
-/// Merges bound overrides and required settings into a policy; min above max is an error.
+/// Merges bound overrides and required settings into a policy; returns what is wrong (a value
+/// of the wrong kind, min above max), each with its place.
 fn apply(
     policy: &mut Policy,
     bounds: &BTreeMap<SettingRole, Spanned<RawBound>>,
     required: &BTreeMap<String, Vec<SettingRole>>,
-) -> Result<(), (std::ops::Range<usize>, String)> {
+) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut problems = Vec::new();
     for (role, raw) in bounds {
         let b = raw.get_ref();
+        let mut read = |q: &Option<Spanned<RawQuantity>>, key: &str| {
+            let q = q.as_ref()?;
+            q.get_ref().of(*role, key).map_err(|m| problems.push((q.span(), m))).ok()
+        };
+        let (min, max) = (read(&b.min, "min"), read(&b.max, "max"));
         let entry = policy.bounds.entry(*role).or_insert(Bound { min: None, max: None, none: None, why: None });
-        if b.min.is_some() {
-            entry.min = b.min;
+        if min.is_some() {
+            entry.min = min;
         }
-        if b.max.is_some() {
-            entry.max = b.max;
+        if max.is_some() {
+            entry.max = max;
         }
         if b.none.is_some() {
             entry.none = b.none;
         }
         if b.why.is_some() {
             entry.why = b.why.clone();
-        } else if b.min.is_some() || b.max.is_some() {
+        } else if min.is_some() || max.is_some() {
             entry.why = Some("the project's policy".into());
         }
         if let (Some(min), Some(max)) = (entry.min, entry.max) {
-            if std::mem::discriminant(&min) != std::mem::discriminant(&max) || min > max {
-                return Err((
+            if min > max {
+                problems.push((
                     raw.span(),
-                    format!(
-                        "policy.bounds.{}: `min` ({min}) is above `max` ({max}) or of another kind",
-                        role_key(*role)
-                    ),
+                    format!("policy.bounds.{}: `min` ({min}) is above `max` ({max})", role_key(*role)),
                 ));
             }
         }
@@ -504,7 +471,7 @@ fn apply(
     for (krate, roles) in required {
         policy.required.insert(krate.clone(), roles.clone());
     }
-    Ok(())
+    problems
 }
 
 /// The fleet budget caps the pool size: replicas × size must fit the database minus a reserve.
@@ -534,19 +501,6 @@ fn glob_set(globs: &[Spanned<String>]) -> Result<GlobSet, (std::ops::Range<usize
     b.build().map_err(|e| (0..0, e.to_string()))
 }
 
-fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
-    let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
-    ConfigError { file: path.display().to_string(), line, column, message: e.message().trim().to_string() }
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or("");
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,15 +523,50 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_key() {
-        let e = load("[rules]\nconn-forgoten = \"error\"\n").unwrap_err();
+        let one = |text: &str| {
+            let mut e = load(text).unwrap_err();
+            assert_eq!(e.problems.len(), 1, "{e}");
+            e.problems.remove(0)
+        };
+        let e = one("[rules]\nconn-forgoten = \"error\"\n");
         assert_eq!((e.line, e.column), (2, 1), "{e}");
         assert!(e.message.contains("unknown rule `conn-forgoten`"), "{e}");
-        let e = load("exclude = []\nmaxx-file-size = 3\n").unwrap_err();
+        let e = one("exclude = []\nmaxx-file-size = 3\n");
         assert_eq!(e.line, 2, "{e}");
-        let e = load("[policy.bounds.acquire_timeout]\nmin = \"ten seconds\"\n").unwrap_err();
+        let e = one("[policy.bounds.acquire_timeout]\nmin = \"ten seconds\"\n");
         assert!(e.message.contains("malformed duration"), "{e}");
-        let e = load("[policy.bounds.max_size]\nmin = 50\nmax = 10\n").unwrap_err();
+        let e = one("[policy.bounds.max_size]\nmin = 50\nmax = 10\n");
         assert!(e.message.contains("above `max`"), "{e}");
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_once_in_the_settings_terms() {
+        let text = "unknown-key = 1\n\n[rules]\nconn-forgoten = \"error\"\npool-per-call = \"loud\"\n\n[policy.bounds.max_size]\nmax = \"ten\"\n\n[policy.bounds.acquire_timeout]\nmax = 30\n\n[policy.bounds.idle_timeout]\nmax = \"soon\"\n";
+        let e = load(text).unwrap_err();
+        let lines: Vec<usize> = e.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [1, 4, 5, 8, 11, 14], "{e}");
+        let says = |i: usize, what: &str| assert!(e.problems[i].message.contains(what), "{}", e.problems[i]);
+        says(0, "unknown field `unknown-key`");
+        says(1, "unknown rule `conn-forgoten`");
+        says(2, "unknown variant `loud`");
+        says(3, "number of connections: write a number such as 10, not \"ten\"");
+        says(4, "length of time: write it with its unit, such as \"30s\"");
+        says(5, "malformed duration `soon`");
+        assert!(e.to_string().starts_with("6 problems\n"), "{e}");
+    }
+
+    #[test]
+    fn manifest_metadata_reports_every_mistake_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("Cargo.toml");
+        std::fs::write(
+            &manifest,
+            "[package]\nname = \"a\"\n\n[package.metadata.poolcheck]\nselect = [\"no-rule\"]\n\n[package.metadata.poolcheck.policy.bounds.min_idle]\nmin = \"two\"\n",
+        )
+        .unwrap();
+        let e = Config::discover(dir.path()).unwrap_err();
+        let lines: Vec<usize> = e.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [5, 8], "{e}");
     }
 
     #[test]
