@@ -366,3 +366,24 @@ fn cargo_poolcheck_needs_no_toolchain_of_the_project() {
     );
     assert!(stdout.contains("crates/ledger_jobs/src/lib.rs:8:5"), "{stdout}");
 }
+
+#[test]
+fn a_parse_error_says_what_and_spans_the_offending_character() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.rs"), "use sqlx::PgPool;\nfn f() {\n    let x = ;\n}\n").unwrap();
+    std::fs::write(dir.path().join("eof.rs"), "use sqlx::PgPool;\nfn f() {\n    let x = 1;\n").unwrap();
+    let (_, json, _) = run(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let findings = doc["diagnostics"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{json}");
+    for d in findings {
+        assert_eq!(d["rule"], "parse-error", "{d}");
+        let message = d["message"].as_str().unwrap();
+        assert!(message.starts_with("cannot parse as Rust: ") && message.ends_with("the file is not analysed"), "{d}");
+        let width = (d["end_line"].as_u64(), d["end_column"].as_u64().unwrap() - d["column"].as_u64().unwrap());
+        assert_eq!(width, (d["line"].as_u64(), 1), "one character, never an empty span: {d}");
+    }
+    let bad = findings.iter().find(|d| d["file"].as_str().unwrap().ends_with("bad.rs")).unwrap();
+    assert_eq!((bad["line"].as_u64(), bad["column"].as_u64()), (Some(3), Some(13)), "{bad}");
+    assert!(bad["message"].as_str().unwrap().contains("expected an expression"), "{bad}");
+}

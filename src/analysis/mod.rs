@@ -96,16 +96,31 @@ impl FileCx<'_> {
     /// Source text of a syntax node, shortened to its first line.
     pub fn text(&self, node: &impl Spanned) -> String {
         let span = self.span(node);
-        let text = self.source.text.get(span.range()).unwrap_or("");
-        match text.split_once('\n') {
-            Some((first, _)) => format!("{}…", first.trim_end()),
-            None => text.to_owned(),
-        }
+        one_line(self.source.text.get(span.range()).unwrap_or(""))
     }
 
     /// 1-based line of a span.
     pub fn line(&self, span: Span) -> usize {
         self.source.line_col(span.start).0
+    }
+}
+
+/// Source text as one line for a message: a chain split over lines joins back
+/// (`deadpool\n    .get()` → `deadpool.get()`), other line breaks become a space, and text
+/// longer than 80 characters is cut with `…`.
+fn one_line(text: &str) -> String {
+    const MAX: usize = 80;
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let joins = line.starts_with(['.', '?', ')', ']', '}', ',']) || out.ends_with(['(', '[', '{']);
+        if !out.is_empty() && !joins {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    match out.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &out[..cut]),
+        None => out,
     }
 }
 
@@ -228,6 +243,13 @@ impl FileCx<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn message_text_joins_chains_split_over_lines() {
+        assert_eq!(super::one_line("deadpool\n        .get()\n        .await"), "deadpool.get().await");
+        assert_eq!(super::one_line("get(\n    &pool,\n    id\n)"), "get(&pool, id)");
+        assert_eq!(super::one_line(&"x".repeat(100)), format!("{}…", "x".repeat(80)));
+    }
+
     use super::*;
     use syn::visit::Visit;
 

@@ -173,7 +173,10 @@ fn scan_discovered(
                 _ if found[id].config.is_some() && p.problem.is_none() => {
                     (p.config_diagnostics.clone(), FileFnFacts::default())
                 }
-                (_, _, Some((offset, message))) => (vec![parse_error(id, *offset, message)], FileFnFacts::default()),
+                (source, _, Some((offset, message))) => {
+                    let text = source.as_ref().map_or("", |s| s.text.as_str());
+                    (vec![parse_error(id, text, *offset, message)], FileFnFacts::default())
+                }
                 (Some(source), Some(facts), None) => {
                     let krate = CrateView {
                         name: crate_name(owner),
@@ -220,7 +223,7 @@ fn scan_discovered(
         for problem in problems {
             let name = problem.path.to_string_lossy().into_owned();
             let id = sources.add(SourceFile::new(problem.path, name, String::new()));
-            diagnostics.push(parse_error(id, 0, &format!("cannot read: {}", problem.message)));
+            diagnostics.push(parse_error(id, "", 0, &format!("cannot read: {}", problem.message)));
         }
         // rules that ran: selected, and not turned off in the configuration
         let enabled: Vec<&str> =
@@ -275,12 +278,12 @@ pub fn check_text(path: &std::path::Path, text: &str, config: &Config, rules: &[
         return match guarded(|| crate::config_files::leaves(format, text)) {
             Ok(Ok(leaves)) => check_config_file(0, &source, &leaves, format, rules, catalog, policy),
             Ok(Err(_)) => Vec::new(),
-            Err(message) => vec![parse_error(0, 0, &message)],
+            Err(message) => vec![parse_error(0, text, 0, &message)],
         };
     }
     let facts = match extract_facts(text, path, catalog) {
         Ok(facts) => facts,
-        Err((offset, message)) => return vec![parse_error(0, offset, &message)],
+        Err((offset, message)) => return vec![parse_error(0, text, offset, &message)],
     };
     let index = CrateIndex::build([&facts], "");
     let krate = CrateView { name: "", index: &index, deps: &[] };
@@ -391,9 +394,18 @@ fn extract_facts(text: &str, path: &std::path::Path, catalog: &Catalog) -> Resul
     outcome.unwrap_or_else(|panic| Err((0, panic)))
 }
 
-/// Where a syntax error is, and the message that reports it.
+/// Where a syntax error is, and the message that reports it: what could not be parsed, and
+/// that the file's bodies are not analysed.
 fn cannot_parse(e: &syn::Error) -> (usize, String) {
-    (e.span().byte_range().start, format!("cannot parse: {e}"))
+    let what = e.to_string();
+    let what = if what == "cannot parse string into token stream" {
+        // proc-macro2's lexer: the text is not a run of Rust tokens at all
+        "not Rust tokens (an unterminated string, comment or character literal, or a character Rust does not allow)"
+            .to_string()
+    } else {
+        what
+    };
+    (e.span().byte_range().start, format!("cannot parse as Rust: {what}; the file is not analysed"))
 }
 
 fn second_pass(
@@ -410,7 +422,7 @@ fn second_pass(
             Ok(file) => file,
             Err(e) => {
                 let (offset, message) = cannot_parse(&e);
-                return (vec![parse_error(id, offset, &message)], FileFnFacts::default());
+                return (vec![parse_error(id, &source.text, offset, &message)], FileFnFacts::default());
             }
         };
         // the imports were read in pass 1, by the same `file_uses`
@@ -428,7 +440,7 @@ fn second_pass(
         };
         analysis::analyze_file(&file, &cx, rules)
     });
-    outcome.unwrap_or_else(|message| (vec![parse_error(id, 0, &message)], FileFnFacts::default()))
+    outcome.unwrap_or_else(|message| (vec![parse_error(id, &source.text, 0, &message)], FileFnFacts::default()))
 }
 
 /// Phase timings, printed to stderr when `POOLCHECK_TIMINGS` is set (for benchmarks and
@@ -654,7 +666,7 @@ fn check_config_file(
         }
         out
     });
-    outcome.unwrap_or_else(|message| vec![parse_error(id, 0, &message)])
+    outcome.unwrap_or_else(|message| vec![parse_error(id, &source.text, 0, &message)])
 }
 
 /// Whether a configuration file's text names any pool setting.
@@ -722,8 +734,16 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
-fn parse_error(file: usize, offset: usize, message: &str) -> Diagnostic {
-    let span = Span { file, start: offset, end: offset };
+/// A `parse-error` at `offset` of a file whose text is `text` (empty when it could not be read),
+/// spanning the character there (a line break included) so every output format shows where;
+/// empty only past the end of the text (the invalid byte of a file that is not UTF-8).
+fn parse_error(file: usize, text: &str, offset: usize, message: &str) -> Diagnostic {
+    let mut start = offset.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let end = start + text[start..].chars().next().map_or(0, char::len_utf8);
+    let span = Span { file, start, end };
     Diagnostic::new(rules::PARSE_ERROR, Severity::Warning, span, message.to_owned())
 }
 

@@ -15,7 +15,7 @@ declare_rule! {
     ///
     /// ### Example
     /// ```text
-    /// src/broken.rs:3:1: warning[parse-error]: cannot parse: expected `;`
+    /// src/broken.rs:3:13: warning[parse-error]: cannot parse as Rust: expected an expression; the file is not analysed
     /// ```
     ///
     /// ### Use instead
