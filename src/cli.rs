@@ -1,4 +1,4 @@
-//! The command line: `poolcheck check|rules|explain`, and `cargo poolcheck`. The only module that
+//! The command line: `poolcheck check|rules|explain|evidence|config`, and `cargo poolcheck`. The only module that
 //! prints or decides the exit status: 0 clean, 1 findings, 2 usage or tool failure.
 
 use crate::config::Config;
@@ -34,6 +34,11 @@ enum Command {
         /// Rule id, e.g. `conn-forgotten`.
         rule: String,
     },
+    /// Show what poolcheck believes about the code at PATHS (default `.`): where pools live,
+    /// which types carry a guard, which functions hand out or take connections and from which
+    /// pool, request entry points and where pools are built, each with the file and line that
+    /// is the evidence. When poolcheck misses something, the missing belief is the reason.
+    Evidence(EvidenceArgs),
     /// Print the effective configuration for a path (default `.`): rule levels, policy, excludes.
     Config {
         /// Where to look for the configuration from.
@@ -42,6 +47,30 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+struct EvidenceArgs {
+    /// Files and folders to read (default `.`); the workspace crates they use are read too.
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: EvidenceFormat,
+    /// Also read integration tests, benchmarks and test-support crates.
+    #[arg(long)]
+    include_tests: bool,
+    /// Use this configuration file (its `[[crates]]` and handler attributes) instead of
+    /// discovering `poolcheck.toml` upward.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum EvidenceFormat {
+    /// Grouped by kind, one line per belief.
+    Human,
+    /// A JSON document (version 1).
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -169,6 +198,7 @@ fn run(args: impl IntoIterator<Item = OsString>, cargo: bool) -> ExitCode {
             })
         }
         Some(Command::Check(args)) => check(*args, cargo),
+        Some(Command::Evidence(args)) => evidence(args),
         None => check(cli.check, cargo),
     };
     match result {
@@ -246,6 +276,7 @@ fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
         include_tests: args.include_tests || config.include_tests,
         config,
         cache_dir: if args.no_cache { None } else { engine::cache::default_dir() },
+        evidence: false,
     };
     let mut report = engine::scan(&opts)?;
     if let Some(base) = &args.diff {
@@ -267,6 +298,24 @@ fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
     let failing = report.count(Severity::Error) > 0
         || (matches!(args.deny, Some(Deny::Warnings)) && report.count(Severity::Warning) > 0);
     Ok(u8::from(failing))
+}
+
+/// `poolcheck evidence`: a scan that keeps what it believes, printed instead of findings.
+fn evidence(args: EvidenceArgs) -> Result<u8> {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
+    let config = load_config(args.config.as_deref(), &paths[0])?;
+    let mut opts = ScanOptions::new(paths);
+    opts.include_tests = args.include_tests || config.include_tests;
+    opts.max_file_size = config.max_file_size.unwrap_or(opts.max_file_size);
+    opts.config = config;
+    opts.evidence = true;
+    let report = engine::scan(&opts)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        EvidenceFormat::Human => report::evidence::render_human(&report, &mut out)?,
+        EvidenceFormat::Json => report::evidence::render_json(&report, &mut out)?,
+    }
+    Ok(0)
 }
 
 fn emit(report: &Report, args: &CheckArgs) -> Result<()> {

@@ -56,6 +56,9 @@ pub struct CallFact {
     pub shown: String,
     /// Guards live at the call.
     pub held: Vec<HeldGuard>,
+    /// Arguments that name a function of the workspace (`get_logged(list_users)`), by
+    /// position, with the function's key: handlers, when the callee registers that parameter.
+    pub fn_args: Vec<(usize, String, Span)>,
 }
 
 /// Why a construction site runs once per item.
@@ -112,6 +115,9 @@ pub struct FnFacts {
     pub handler: bool,
     /// Where the guards it returns come from, with the returning expression.
     pub returns: Vec<(GuardSource, Span)>,
+    /// Positions of the parameters it hands to a framework's registrar (`get(handler)`): it is
+    /// a registration wrapper, and what its callers pass there is a handler.
+    pub registrar_params: Vec<usize>,
 }
 
 /// What the walker learnt of one file.

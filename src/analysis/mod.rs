@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod config;
+pub mod evidence;
 pub mod facts;
 pub mod settings;
 pub mod summary;

@@ -43,8 +43,47 @@ impl CrateFacts {
         let mut facts = CrateFacts { fns, by_key, ..CrateFacts::default() };
         facts.acquires = facts.fixpoint_acquires();
         facts.returns = facts.fixpoint_returns();
-        facts.per_request = facts.reach_from_handlers(registered);
+        let mut registered = registered.to_vec();
+        registered.extend(facts.registered_through_wrappers());
+        facts.per_request = facts.reach_from_handlers(&registered);
         facts
+    }
+
+    /// Handlers registered through the workspace's own registration wrappers: a function that
+    /// hands a parameter to a framework's registrar (`fn get_logged(h: H) { get(h) }`) is a
+    /// registrar at that position, and so is one that hands a parameter on to such a wrapper
+    /// (to a fixpoint); a function passed there by name is a handler, registered at the call.
+    fn registered_through_wrappers(&self) -> Vec<(String, Span)> {
+        let mut registrar: Vec<Vec<usize>> = self.fns.iter().map(|f| f.registrar_params.clone()).collect();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, f) in self.fns.iter().enumerate() {
+                for c in &f.calls {
+                    let Some(g) = self.callee(c) else { continue };
+                    for j in registrar[g].clone() {
+                        let Some(Some(arg)) = c.args.get(j) else { continue };
+                        let Some(p) = f.params.iter().position(|p| p == arg) else { continue };
+                        if !registrar[i].contains(&p) {
+                            registrar[i].push(p);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for f in &self.fns {
+            for c in &f.calls {
+                let Some(g) = self.callee(c) else { continue };
+                for (position, key, at) in &c.fn_args {
+                    if registrar[g].contains(position) {
+                        out.push((key.clone(), *at));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The callee of a call, when it is a function of the crate.

@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod discover;
 pub mod packages;
+mod timings;
 pub mod workspace;
 
 use crate::analysis::facts::FileFnFacts;
@@ -21,6 +22,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use timings::Timings;
 
 /// What to scan and how.
 #[derive(Clone)]
@@ -40,6 +42,8 @@ pub struct ScanOptions {
     /// Where the facts of the unchanged files of named files' packages are cached (`None`: no
     /// cache; those files are parsed on every scan).
     pub cache_dir: Option<PathBuf>,
+    /// Also collect what poolcheck believes about the scanned files (`poolcheck evidence`).
+    pub evidence: bool,
 }
 
 impl ScanOptions {
@@ -53,6 +57,7 @@ impl ScanOptions {
             include_tests: false,
             config: Config::default(),
             cache_dir: None,
+            evidence: false,
         }
     }
 }
@@ -162,6 +167,11 @@ fn scan_discovered(
             groups.into_par_iter().map(|(k, files)| (k, CrateIndex::build(files, crate_name(&k)))).collect();
         let dependencies = workspace::dependency_views(&packages, &indexes);
         let empty = CrateIndex::default();
+        let crate_view = |owner: &Option<usize>| CrateView {
+            name: crate_name(owner),
+            index: indexes.get(owner).unwrap_or(&empty),
+            deps: owner.and_then(|p| dependencies.get(&p)).map_or(&[], Vec::as_slice),
+        };
 
         timings.lap("index");
         // pass 2: analyse
@@ -178,11 +188,7 @@ fn scan_discovered(
                     (vec![parse_error(id, text, *offset, message)], FileFnFacts::default())
                 }
                 (Some(source), Some(facts), None) => {
-                    let krate = CrateView {
-                        name: crate_name(owner),
-                        index: indexes.get(owner).unwrap_or(&empty),
-                        deps: owner.and_then(|p| dependencies.get(&p)).map_or(&[], Vec::as_slice),
-                    };
+                    let krate = crate_view(owner);
                     second_pass(id, source, facts, krate, &opts.rules, catalog, config.policy_for(&source.path))
                 }
                 _ => Default::default(),
@@ -205,6 +211,18 @@ fn scan_discovered(
             r.check_crate(&facts, &mut crate_diagnostics);
         }
         diagnostics.push(crate_diagnostics);
+        let evidence = opts.evidence.then(|| {
+            let mut beliefs = analysis::evidence::of_functions(&facts);
+            for (id, (p, owner)) in parsed.iter().zip(&owners).enumerate().take(reported) {
+                if let (Some(source), Some(file_facts)) = (&p.source, &p.facts) {
+                    let krate = crate_view(owner);
+                    let own = CrateIndex::build([file_facts], krate.name);
+                    let view = IndexView { name: krate.name, file: &own, krate: krate.index, deps: krate.deps };
+                    beliefs.extend(analysis::evidence::of_types(view, file_facts, source, id, catalog));
+                }
+            }
+            beliefs
+        });
 
         timings.lap("crate summaries");
         let mut sources = SourceMap::default();
@@ -248,7 +266,11 @@ fn scan_discovered(
             }
             None => false,
         });
-        let mut report = Report { sources, diagnostics, files_scanned: reported, suppressed };
+        let evidence = evidence.map(|mut beliefs| {
+            beliefs.retain(|b| reported_file(b.at.file));
+            analysis::evidence::Evidence { beliefs }
+        });
+        let mut report = Report { sources, diagnostics, files_scanned: reported, suppressed, evidence };
         timings.lap("report");
         report.sort();
         timings.finish(&report);
@@ -441,48 +463,6 @@ fn second_pass(
         analysis::analyze_file(&file, &cx, rules)
     });
     outcome.unwrap_or_else(|message| (vec![parse_error(id, &source.text, 0, &message)], FileFnFacts::default()))
-}
-
-/// Phase timings, printed to stderr when `POOLCHECK_TIMINGS` is set (for benchmarks and
-/// profiling; not part of the output contract).
-struct Timings {
-    enabled: bool,
-    start: std::time::Instant,
-    last: std::time::Instant,
-    laps: Vec<(&'static str, std::time::Duration)>,
-}
-
-impl Timings {
-    fn new() -> Timings {
-        let now = std::time::Instant::now();
-        Timings { enabled: std::env::var_os("POOLCHECK_TIMINGS").is_some(), start: now, last: now, laps: Vec::new() }
-    }
-
-    fn lap(&mut self, phase: &'static str) {
-        if self.enabled {
-            let now = std::time::Instant::now();
-            self.laps.push((phase, now - self.last));
-            self.last = now;
-        }
-    }
-
-    fn finish(&self, report: &Report) {
-        if !self.enabled {
-            return;
-        }
-        let parsed = (0..report.sources.len()).filter(|&i| !report.sources.get(i).text.is_empty()).count();
-        let bytes: usize = (0..report.sources.len()).map(|i| report.sources.get(i).text.len()).sum();
-        let lines: usize = (0..report.sources.len()).map(|i| report.sources.get(i).line_starts().len()).sum();
-        for (phase, d) in &self.laps {
-            eprintln!("poolcheck timings: {phase:16} {:8.1} ms", d.as_secs_f64() * 1e3);
-        }
-        eprintln!(
-            "poolcheck timings: {:16} {:8.1} ms  ({} files scanned, {parsed} read in full, {lines} lines, {bytes} bytes)",
-            "total",
-            self.start.elapsed().as_secs_f64() * 1e3,
-            report.files_scanned
-        );
-    }
 }
 
 /// Parses the files a crate skipped that define constants its parsed files use

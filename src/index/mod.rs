@@ -4,6 +4,7 @@
 //! Built in two steps: [`FileFacts::extract`] runs per file in parallel and yields owned data;
 //! [`CrateIndex::build`] merges the facts of one crate. Both are linear in the crate's size.
 
+mod carriers;
 pub mod consts;
 pub mod skim;
 pub mod types;

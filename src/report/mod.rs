@@ -3,6 +3,7 @@
 //! byte-identical across runs and `--jobs` values.
 
 mod diagnostic;
+pub mod evidence;
 mod github;
 mod human;
 mod json;
@@ -24,6 +25,8 @@ pub struct Report {
     pub files_scanned: usize,
     /// Findings silenced by suppression comments or a baseline.
     pub suppressed: usize,
+    /// What poolcheck believes about the scanned files, when asked (`poolcheck evidence`).
+    pub evidence: Option<crate::analysis::evidence::Evidence>,
 }
 
 /// A resolved position: 1-based line and column (columns count characters).

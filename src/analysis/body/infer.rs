@@ -60,7 +60,7 @@ impl<'a> BodyCx<'a> {
             TypeClass::Guard(krate, kind) => {
                 Value::Guard { krate, kind, evidence: evidence(), wrapped, owned, carrier: None }
             }
-            TypeClass::Struct(s) => match self.carried_guard(view, &s, 0) {
+            TypeClass::Struct(s) => match self.carried_guard(view, &s) {
                 Some((kind, field)) => Value::Guard {
                     krate: None,
                     kind,
@@ -131,49 +131,15 @@ impl<'a> BodyCx<'a> {
         None
     }
 
-    /// Whether a workspace type owns a guard: a field (of the struct, or of any variant of the
-    /// enum) whose declared type is a guard, directly, in an `Option`, or through another such
-    /// type. Fields that borrow (`&mut PgConnection`) hold nothing. The guard's kind and the
-    /// field.
-    pub(super) fn carried_guard(
-        &self,
-        view: IndexView<'a>,
-        item: &ItemRef,
-        depth: usize,
-    ) -> Option<(GuardKind, String)> {
-        if depth > 3 {
-            return None;
-        }
-        // a property of the type alone: worked out once per file
+    /// Whether a workspace type owns a guard (see [`IndexView::carried_guard`]), worked out
+    /// once per file.
+    pub(super) fn carried_guard(&self, view: IndexView<'a>, item: &ItemRef) -> Option<(GuardKind, String)> {
         if let Some(known) = self.file.carriers.borrow().get(item) {
             return known.clone();
         }
-        let found = self.carried_guard_uncached(view, item, depth);
+        let found = view.carried_guard(item, self.file.catalog);
         self.file.carriers.borrow_mut().insert(item.clone(), found.clone());
         found
-    }
-
-    fn carried_guard_uncached(&self, view: IndexView<'a>, item: &ItemRef, depth: usize) -> Option<(GuardKind, String)> {
-        let view = view.for_crate(&item.krate);
-        for (field, ty) in view.fields(&item.name)? {
-            let mut class = view.classify(ty, self.file.catalog);
-            if let TypeClass::Holder(h, inner) = class {
-                if h != "Option" {
-                    continue;
-                }
-                class = *inner;
-            }
-            match class {
-                TypeClass::Guard(_, kind) => return Some((kind, field.clone())),
-                TypeClass::Struct(inner) if inner != *item => {
-                    if let Some((kind, _)) = self.carried_guard(view, &inner, depth + 1) {
-                        return Some((kind, field.clone()));
-                    }
-                }
-                _ => {}
-            }
-        }
-        None
     }
 
     /// The crate struct a type dereferences to.

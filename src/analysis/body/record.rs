@@ -239,7 +239,25 @@ impl BodyCx<'_> {
             span: self.file.span(c),
             shown: path[path.len().saturating_sub(2)..].join("::"),
             held: Vec::new(),
+            fn_args: self.fn_args(c.args.iter()),
         })
+    }
+
+    /// The arguments that name a function of the workspace, by position, with its key.
+    fn fn_args<'e>(&self, args: impl Iterator<Item = &'e syn::Expr>) -> Vec<(usize, String, Span)> {
+        args.enumerate()
+            .filter_map(|(i, a)| {
+                let syn::Expr::Path(p) = a else { return None };
+                // a local binding is not a function
+                if p.path.get_ident().is_some_and(|id| self.lookup(&id.to_string()).is_some()) {
+                    return None;
+                }
+                let TypeRef::Path { segments, .. } = lower_path(&p.path, self.file.uses, self.self_ty.as_ref()) else {
+                    return None;
+                };
+                Some((i, self.resolve_fn(&segments)?.key(), self.file.span(a)))
+            })
+            .collect()
     }
 
     /// The call fact of a method call to a workspace method (found through `Deref`).
@@ -259,6 +277,7 @@ impl BodyCx<'_> {
             span: self.file.span(m),
             shown: format!("{owner}::{method}"),
             held: Vec::new(),
+            fn_args: self.fn_args(m.args.iter()),
         })
     }
 
@@ -394,7 +413,15 @@ impl BodyCx<'_> {
         }
         for a in args {
             if let syn::Expr::Path(p) = a {
-                if let TypeRef::Path { segments, .. } = lower_path(&p.path, self.file.uses, self.self_ty.as_ref()) {
+                // a parameter handed to the registrar: this function is a registration wrapper
+                let param = p.path.get_ident().and_then(|id| self.facts.params.iter().position(|n| id == n));
+                if let Some(i) = param {
+                    if !self.facts.registrar_params.contains(&i) {
+                        self.facts.registrar_params.push(i);
+                    }
+                } else if let TypeRef::Path { segments, .. } =
+                    lower_path(&p.path, self.file.uses, self.self_ty.as_ref())
+                {
                     if let Some(sig) = self.resolve_fn(&segments) {
                         self.registered.push((sig.key(), self.file.span(a)));
                     }

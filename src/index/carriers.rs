@@ -1,0 +1,56 @@
+//! What a workspace type holds, from its fields alone: a guard (so a value of the type keeps a
+//! connection checked out while it lives) or a pool (so the type is where a pool lives). Both
+//! are properties of the type, answered through the crate views of the index; the body walker
+//! memoises them per file, and `poolcheck evidence` lists them.
+
+use super::{IndexView, ItemRef, TypeClass};
+use crate::catalog::{Catalog, GuardKind};
+
+/// How deep guard-carrying types may nest (`Db(Conn)` with `Conn { inner: Option<Object> }`).
+const MAX_DEPTH: usize = 3;
+
+impl IndexView<'_> {
+    /// Whether a workspace type owns a guard: a field (of the struct, or of any variant of the
+    /// enum) whose declared type is a guard, directly, in an `Option`, or through another such
+    /// type. Fields that borrow (`&mut PgConnection`) hold nothing. The guard's kind and the
+    /// field.
+    pub fn carried_guard(&self, item: &ItemRef, catalog: &Catalog) -> Option<(GuardKind, String)> {
+        self.carried_guard_depth(item, catalog, 0)
+    }
+
+    fn carried_guard_depth(&self, item: &ItemRef, catalog: &Catalog, depth: usize) -> Option<(GuardKind, String)> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let view = self.for_crate(&item.krate);
+        for (field, ty) in view.fields(&item.name)? {
+            let mut class = view.classify(ty, catalog);
+            if let TypeClass::Holder(h, inner) = class {
+                if h != "Option" {
+                    continue;
+                }
+                class = *inner;
+            }
+            match class {
+                TypeClass::Guard(_, kind) => return Some((kind, field.clone())),
+                TypeClass::Struct(inner) if inner != *item => {
+                    if let Some((kind, _)) = view.carried_guard_depth(&inner, catalog, depth + 1) {
+                        return Some((kind, field.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Whether a type is a pool where it is stored: the pool itself, or the pool behind shared
+    /// or lazy holders (`Arc<PgPool>`, `OnceCell<Pool>`, `Option<Pool>`).
+    pub fn holds_pool(&self, class: &TypeClass) -> bool {
+        match class {
+            TypeClass::Pool(_) => true,
+            TypeClass::Holder(_, inner) => self.holds_pool(inner),
+            _ => false,
+        }
+    }
+}
