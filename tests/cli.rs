@@ -387,3 +387,39 @@ fn a_parse_error_says_what_and_spans_the_offending_character() {
     assert_eq!((bad["line"].as_u64(), bad["column"].as_u64()), (Some(3), Some(13)), "{bad}");
     assert!(bad["message"].as_str().unwrap().contains("expected an expression"), "{bad}");
 }
+
+#[test]
+fn a_library_scanned_alone_is_reached_through_the_workspace_members_that_use_it() {
+    // `crates/storage` says nothing of requests; `crates/web` registers a handler that calls it
+    let dir = "testdata/dependents";
+    let out = assert_cmd::Command::cargo_bin("poolcheck")
+        .unwrap()
+        .args(["check", "crates/storage", "--format", "json"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["diagnostics"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{doc:#}");
+    let d = &findings[0];
+    assert_eq!(
+        (d["rule"].as_str(), d["file"].as_str(), d["line"].as_u64()),
+        (Some("pool-per-call"), Some("crates/storage/src/lib.rs"), Some(6))
+    );
+    // the witness path runs through the dependent crate, shown relative to where poolcheck runs
+    let labels: Vec<(&str, u64, &str)> = d["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["file"].as_str().unwrap(), l["line"].as_u64().unwrap(), l["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("crates/web/src/main.rs", 15, "`source_file` is registered as a request handler here"),
+            ("crates/web/src/main.rs", 6, "calls `storage::lookup` per request"),
+            ("crates/storage/src/lib.rs", 11, "calls `open_index` per request"),
+        ]
+    );
+    assert_eq!(doc["summary"]["files_scanned"], 1, "the dependent is evidence, not scanned");
+}

@@ -6,7 +6,8 @@ use assert_cmd::Command;
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/evidence");
 
 fn evidence(args: &[&str]) -> String {
-    let out = Command::cargo_bin("poolcheck").unwrap().arg("evidence").args(args).current_dir(WORKSPACE).output().unwrap();
+    let out =
+        Command::cargo_bin("poolcheck").unwrap().arg("evidence").args(args).current_dir(WORKSPACE).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
@@ -69,8 +70,14 @@ fn human_output_groups_beliefs_by_kind() {
         ],
         "{out}"
     );
-    assert!(out.contains("  crates/store/src/lib.rs:28  Store::conn  returns a connection taken from `self.primary`\n"), "{out}");
-    assert!(out.contains("  crates/web/src/lib.rs:20  list_users  `list_users` is registered as a request handler here\n"), "{out}");
+    assert!(
+        out.contains("  crates/store/src/lib.rs:28  Store::conn  returns a connection taken from `self.primary`\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  crates/web/src/lib.rs:20  list_users  `list_users` is registered as a request handler here\n"),
+        "{out}"
+    );
     assert!(out.ends_with("9 belief(s) about 2 file(s)\n"), "{out}");
 }
 

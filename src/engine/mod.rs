@@ -20,7 +20,7 @@ use crate::source::{SourceFile, SourceMap, Span};
 use crate::suppress::{self, Suppression};
 use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use timings::Timings;
 
@@ -109,10 +109,14 @@ fn scan_discovered(
     let mut packages = packages::Packages::default();
     let mut owners: Vec<Option<usize>> = found.iter().map(|f| packages.package_of(&f.path)).collect();
     packages.load_path_deps();
-    let closure = packages.closure(owners.iter().flatten().copied());
+    let scanned: BTreeSet<usize> = owners.iter().flatten().copied().collect();
+    let named_files = opts.paths.iter().any(|p| p.is_file());
+    // a scanned library's callers in its workspace tell where requests and loops reach it
+    let dependents = if named_files { BTreeSet::new() } else { packages.dependents(&scanned) };
+    let closure = packages.closure(scanned.into_iter().chain(dependents));
     // files found by the walk are reported; the rest of the workspace they need is evidence
     let reported = found.len();
-    let context = if opts.paths.iter().any(|p| p.is_file()) {
+    let context = if named_files {
         context_files(opts, &found, &owners, &closure, &mut packages)
     } else {
         let extra = workspace::unscanned_files(

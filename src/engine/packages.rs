@@ -109,6 +109,29 @@ impl Packages {
         }
     }
 
+    /// The members of the scanned packages' workspaces that depend on any of them by path
+    /// (directly or not), loaded as packages: where the scanned crates' callers are, and so
+    /// where requests and loops reach them from.
+    pub fn dependents(&mut self, of: &BTreeSet<usize>) -> BTreeSet<usize> {
+        let mut members: BTreeSet<usize> = BTreeSet::new();
+        let mut seen_roots: BTreeSet<PathBuf> = BTreeSet::new();
+        for &p in of {
+            let root = self.roots[p].root.clone();
+            // one workspace's members are read once, not once per member scanned
+            if seen_roots.contains(&root) {
+                continue;
+            }
+            let Ok(dirs) = workspace_members(&root) else { continue };
+            for dir in dirs {
+                let Ok(dir) = std::fs::canonicalize(&dir) else { continue };
+                seen_roots.insert(dir.clone());
+                members.extend(self.package_of_dir(&dir).filter(|&m| self.roots[m].root == dir));
+            }
+        }
+        self.load_path_deps();
+        members.into_iter().filter(|m| !of.contains(m) && self.closure([*m]).iter().any(|d| of.contains(d))).collect()
+    }
+
     /// Marks test-support packages: those named as a test harness. (Being used only as a
     /// dev-dependency is no evidence: a library is often its own dev-dependency, with a
     /// testing feature, and examples dev-depend on the library they show.)

@@ -22,6 +22,12 @@ pub fn unscanned_files(
     let scanned: Vec<PathBuf> =
         roots.iter().filter(|r| r.is_dir()).filter_map(|r| std::fs::canonicalize(r).ok()).collect();
     let inside_scan = |path: &Path| scanned.iter().any(|s| path.starts_with(s));
+    // shown relative to where poolcheck runs when they are below it, as scanned files are
+    let cwd = std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok());
+    let shown = |path: &Path| match cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()) {
+        Some(rel) => rel.to_string_lossy().replace('\\', "/"),
+        None => path.to_string_lossy().into_owned(),
+    };
     let mut out = Vec::new();
     for &package in closure {
         // the crate's sources: fixtures, examples and assets beside them are not its modules
@@ -30,8 +36,9 @@ pub fn unscanned_files(
             continue;
         }
         let Ok((files, _)) = discover::discover(&[sources], include_tests, exclusion.clone()) else { continue };
-        for file in files {
+        for mut file in files {
             if file.config.is_none() && !inside_scan(&file.path) && packages.package_of(&file.path) == Some(package) {
+                file.name = shown(&file.path);
                 out.push((file, package));
             }
         }
