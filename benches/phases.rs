@@ -70,6 +70,7 @@ fn phases(c: &mut Criterion) {
             module: module_of(&sources[i].path),
             policy,
             carriers: Default::default(),
+            test_support: false,
         };
         analyze_file(&trees[i], &cx, poolcheck::rules::ALL).1
     };

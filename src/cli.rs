@@ -102,8 +102,10 @@ struct CheckArgs {
     /// Print findings only: no summary line.
     #[arg(long, short)]
     quiet: bool,
-    /// Also analyse integration tests and benchmarks (`tests/`, `benches/` of a package);
-    /// `#[test]` functions and `#[cfg(test)]` modules are never analysed.
+    /// Also analyse integration tests and benchmarks (`tests/`, `benches/` of a package),
+    /// crates named for tests (`test_utils`, `*_fakes`) and code behind test-support `cfg`s
+    /// (`debug_assertions`, a `testing`/`test-utils`/`mocks` feature); `#[test]` functions and
+    /// `#[cfg(test)]` code are never analysed.
     #[arg(long)]
     include_tests: bool,
     /// Files larger than this many bytes are reported and skipped (default 8 MiB).

@@ -224,3 +224,15 @@ fn a_configuration_with_several_mistakes_reports_them_all() {
     );
     assert!(!err.contains("duration"), "a size is not called a duration:\n{err}");
 }
+
+#[test]
+fn include_tests_analyses_code_behind_test_support_cfgs() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/conn-held-while-waiting/test_support_cfgs.rs");
+    let dir = tempfile::tempdir().unwrap();
+    let (_, by_default, _) = poolcheck(dir.path(), &["check", fixture, "--format", "short"]);
+    assert_eq!(by_default.lines().count(), 3, "production code only:\n{by_default}");
+    let (_, with_tests, _) = poolcheck(dir.path(), &["check", fixture, "--format", "short", "--include-tests"]);
+    let lines: Vec<&str> = with_tests.lines().map(|l| l.split(": ").next().unwrap_or("")).collect();
+    let at: Vec<&str> = lines.iter().map(|l| l.rsplit_once(".rs:").map_or("", |(_, at)| at)).collect();
+    assert_eq!(at, ["13:5", "23:9", "31:5", "41:9", "49:5", "56:5", "63:5"], "{with_tests}");
+}

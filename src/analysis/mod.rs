@@ -41,6 +41,9 @@ pub struct FileCx<'a> {
     pub policy: &'a crate::catalog::Policy,
     /// Which workspace types carry a guard (and in which field), as worked out so far.
     pub carriers: Carriers,
+    /// Analyse code behind test-support `cfg`s (`debug_assertions`, a `testing` feature) too,
+    /// as `--include-tests` asks; `#[cfg(test)]` code is never analysed.
+    pub test_support: bool,
 }
 
 /// Memo of guard-carrying types: a type's fields decide it, so it is worked out once per file.
@@ -225,6 +228,7 @@ impl<'a> FileCx<'a> {
             module: Vec::new(),
             policy: crate::catalog::Policy::embedded(),
             carriers: Default::default(),
+            test_support: false,
         }
     }
 }

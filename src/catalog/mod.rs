@@ -667,6 +667,13 @@ pub fn path_starts_with(segments: &[String], prefix: &str) -> bool {
     }
 }
 
+/// `test_utils`, `testing`, `docs_rs_test_fakes`, `db-mocks`: a crate or feature named for
+/// tests (by one of its `_`/`-`-separated words).
+pub fn names_test_support(name: &str) -> bool {
+    name.split(['_', '-'])
+        .any(|w| matches!(w, "test" | "tests" | "testing" | "testutils" | "fakes" | "mock" | "mocks" | "testkit"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -175,6 +175,7 @@ fn scan_discovered(
             name: crate_name(owner),
             index: indexes.get(owner).unwrap_or(&empty),
             deps: owner.and_then(|p| dependencies.get(&p)).map_or(&[], Vec::as_slice),
+            test_support: opts.include_tests,
         };
 
         timings.lap("index");
@@ -291,6 +292,8 @@ struct CrateView<'a> {
     index: &'a CrateIndex,
     /// The crates it reaches by path.
     deps: &'a [crate::index::DepIndex<'a>],
+    /// Analyse code behind test-support `cfg`s too (`--include-tests`).
+    test_support: bool,
 }
 
 /// Runs the whole per-file pipeline on text in memory, as if `path` had that content: parse,
@@ -312,7 +315,7 @@ pub fn check_text(path: &std::path::Path, text: &str, config: &Config, rules: &[
         Err((offset, message)) => return vec![parse_error(0, text, offset, &message)],
     };
     let index = CrateIndex::build([&facts], "");
-    let krate = CrateView { name: "", index: &index, deps: &[] };
+    let krate = CrateView { name: "", index: &index, deps: &[], test_support: false };
     let (mut diagnostics, fn_facts) = second_pass(0, &source, &facts, krate, rules, catalog, policy);
     let crate_facts = CrateFacts::build(fn_facts.fns, &fn_facts.registered);
     for r in rules {
@@ -463,6 +466,7 @@ fn second_pass(
             module: module_of(&source.path),
             policy,
             carriers: Default::default(),
+            test_support: krate.test_support,
         };
         analysis::analyze_file(&file, &cx, rules)
     });

@@ -137,7 +137,7 @@ impl Packages {
     /// testing feature, and examples dev-depend on the library they show.)
     pub fn mark_test_support(&mut self) {
         for p in &mut self.roots {
-            p.test_support = names_test_harness(&p.crate_name);
+            p.test_support = crate::catalog::names_test_support(&p.crate_name);
         }
     }
 
@@ -295,13 +295,6 @@ fn expand_member_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
     }
     dirs.sort();
     dirs
-}
-
-/// `test_utils`, `testing`, `docs_rs_test_fakes`, `db_mocks`: a crate named for tests.
-fn names_test_harness(crate_name: &str) -> bool {
-    crate_name
-        .split('_')
-        .any(|w| matches!(w, "test" | "tests" | "testing" | "testutils" | "fakes" | "mocks" | "testkit"))
 }
 
 fn read_toml(path: &Path) -> Option<toml::Table> {

@@ -259,7 +259,7 @@ impl<'a> ItemWalker<'a, '_> {
     }
 
     fn walk_fn(&mut self, sig: &syn::Signature, block: &syn::Block, attrs: &[syn::Attribute]) {
-        if is_test_code(attrs) {
+        if is_test_code(attrs, self.cx.test_support) {
             return;
         }
         let mut body = self.body(sig.asyncness.is_some());
@@ -392,7 +392,7 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
     }
 
     fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
-        if is_test_code(&i.attrs) {
+        if is_test_code(&i.attrs, self.cx.test_support) {
             return;
         }
         self.module.push(i.ident.to_string());
@@ -401,6 +401,9 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        if is_test_code(&i.attrs, self.cx.test_support) {
+            return;
+        }
         let saved = self.self_ty.replace(lower_type(&i.self_ty, self.cx.uses, None));
         for item in &i.items {
             match item {

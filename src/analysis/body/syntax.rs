@@ -5,14 +5,66 @@ use super::*;
 
 /// Tests are not production paths: `#[test]`, `#[tokio::test]`, `#[sqlx::test]`, `#[rstest]`
 /// functions and `#[cfg(test)]` modules are not analysed.
-pub(super) fn is_test_code(attrs: &[syn::Attribute]) -> bool {
+pub(super) fn is_test_code(attrs: &[syn::Attribute], include_support: bool) -> bool {
     attrs.iter().any(|a| {
         let last = a.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
         if matches!(last.as_str(), "test" | "rstest" | "test_case" | "bench") {
             return true;
         }
-        last == "cfg" && a.meta.require_list().is_ok_and(|l| l.tokens.to_string() == "test")
+        if last != "cfg" {
+            return false;
+        }
+        let Ok(predicate) = a.parse_args::<syn::Meta>() else { return false };
+        match cfg_test_only(&predicate) {
+            TestOnly::Tests => true,
+            TestOnly::Support => !include_support,
+            TestOnly::No => false,
+        }
     })
+}
+
+/// When a `cfg` predicate holds only outside production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum TestOnly {
+    /// It may hold in production.
+    No,
+    /// In test-support builds: `debug_assertions`, a feature named for tests (`test-utils`,
+    /// `testing`, `mocks`).
+    Support,
+    /// In `cargo test` only: `test`.
+    Tests,
+}
+
+/// Whether a `cfg` predicate holds only in tests or test-support builds: `test`;
+/// `debug_assertions` or a feature named for tests; `any(..)` of such only; `all(..)` with one
+/// of them. `not(..)` never is.
+fn cfg_test_only(predicate: &syn::Meta) -> TestOnly {
+    match predicate {
+        syn::Meta::Path(p) if p.is_ident("test") => TestOnly::Tests,
+        syn::Meta::Path(p) if p.is_ident("debug_assertions") => TestOnly::Support,
+        syn::Meta::NameValue(nv) if nv.path.is_ident("feature") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })
+                if crate::catalog::names_test_support(&s.value()) =>
+            {
+                TestOnly::Support
+            }
+            _ => TestOnly::No,
+        },
+        syn::Meta::List(l) => {
+            let Ok(nested) = l.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated) else {
+                return TestOnly::No;
+            };
+            let each = nested.iter().map(cfg_test_only);
+            if l.path.is_ident("any") {
+                each.min().unwrap_or(TestOnly::No)
+            } else if l.path.is_ident("all") {
+                each.max().unwrap_or(TestOnly::No)
+            } else {
+                TestOnly::No
+            }
+        }
+        _ => TestOnly::No,
+    }
 }
 
 /// A loop that ends by handing out a value (`break conn`, `return Ok(pool)`) is a retry loop:
