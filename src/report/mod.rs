@@ -88,6 +88,19 @@ impl Report {
         Position { line, column, end_line, end_column }
     }
 
+    /// Like [`Report::position`], with columns counting UTF-8 bytes rather than characters
+    /// (reviewdog's columns).
+    pub fn byte_position(&self, span: Span) -> Position {
+        let f = self.sources.get(span.file);
+        let at = |offset: usize| {
+            let offset = offset.min(f.text.len());
+            let line = f.line_index(offset);
+            (line + 1, offset - f.line_starts()[line] + 1)
+        };
+        let ((line, column), (end_line, end_column)) = (at(span.start), at(span.end));
+        Position { line, column, end_line, end_column }
+    }
+
     /// The displayed path of a span's file.
     pub fn file_name(&self, span: Span) -> &str {
         &self.sources.get(span.file).name
@@ -105,6 +118,15 @@ impl Report {
         files.dedup();
         files.len()
     }
+}
+
+/// Where poolcheck lives: SARIF's `informationUri`, reviewdog's `source.url`.
+pub const HOMEPAGE: &str = "https://github.com/poolcheck/poolcheck";
+
+/// Where a rule's documentation can be read: the rule's source file, whose doc comment is the
+/// text `poolcheck explain RULE` prints.
+pub fn rule_url(rule: &str) -> String {
+    format!("{HOMEPAGE}/blob/main/src/rules/{}.rs", rule.replace('-', "_"))
 }
 
 /// Output formats.
@@ -218,4 +240,18 @@ pub fn summary_line(report: &Report) -> String {
     }
     line.push(')');
     line
+}
+
+#[cfg(test)]
+mod tests {
+    /// The documentation link of every rule names a file that exists: the rule's source.
+    #[test]
+    fn rule_urls_name_the_rules_source_files() {
+        let prefix = format!("{}/blob/main/", super::HOMEPAGE);
+        for rule in crate::rules::ALL {
+            let url = super::rule_url(rule.info().id);
+            let path = url.strip_prefix(&prefix).expect("a rule URL is under the home page");
+            assert!(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path).is_file(), "{url}");
+        }
+    }
 }
