@@ -49,9 +49,14 @@ struct CheckArgs {
     /// Files and folders to scan. Folders are walked honouring `.gitignore`; files are taken as
     /// given (that is how pre-commit passes them).
     paths: Vec<PathBuf>,
-    /// Output format; `FORMAT=FILE` writes that format to a file. Repeat for several outputs.
+    /// Output format: human, short, json, sarif, github or cargo-json;
+    /// `FORMAT=FILE` writes that format to a file. Repeat for several outputs.
     #[arg(long, value_name = "FORMAT[=FILE]", default_value = "human")]
     format: Vec<FormatTarget>,
+    /// cargo's option, for where cargo's output is expected (rust-analyzer's
+    /// `check.overrideCommand`): `json` is `--format cargo-json`.
+    #[arg(long, value_enum, value_name = "FMT", conflicts_with = "format")]
+    message_format: Option<MessageFormat>,
     /// Write output to this file instead of stdout (for formats given without `=FILE`).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -110,6 +115,18 @@ enum Deny {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+enum MessageFormat {
+    /// `--format human`.
+    Human,
+    /// `--format short`.
+    Short,
+    /// `--format cargo-json`.
+    Json,
+    /// `--format cargo-json`, each message's `rendered` text in ANSI colours.
+    JsonDiagnosticRenderedAnsi,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 enum ColorChoice {
     Auto,
     Always,
@@ -130,8 +147,13 @@ impl std::str::FromStr for FormatTarget {
             Some((n, _)) => (n, None),
             None => (s, None),
         };
-        let format = Format::from_str(name, true)
-            .map_err(|_| format!("unknown format `{name}` (expected one of: human, short, json, sarif, github)"))?;
+        let format = Format::from_str(name, true).map_err(|_| {
+            let names: Vec<String> = Format::value_variants()
+                .iter()
+                .filter_map(|f| Some(f.to_possible_value()?.get_name().to_owned()))
+                .collect();
+            format!("unknown format `{name}` (expected one of: {})", names.join(", "))
+        })?;
         Ok(FormatTarget { format, file })
     }
 }
@@ -228,7 +250,18 @@ fn load_config(explicit: Option<&Path>, start: &Path) -> Result<Config> {
     config.map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
 }
 
-fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
+fn check(mut args: CheckArgs, cargo: bool) -> Result<u8> {
+    if let Some(m) = args.message_format {
+        let format = match m {
+            MessageFormat::Human => Format::Human,
+            MessageFormat::Short => Format::Short,
+            MessageFormat::Json | MessageFormat::JsonDiagnosticRenderedAnsi => Format::CargoJson,
+        };
+        args.format = vec![FormatTarget { format, file: None }];
+        if matches!(m, MessageFormat::JsonDiagnosticRenderedAnsi) {
+            args.color = ColorChoice::Always;
+        }
+    }
     let paths = if !args.paths.is_empty() {
         args.paths.clone()
     } else if cargo {
@@ -276,7 +309,12 @@ fn emit(report: &Report, args: &CheckArgs) -> Result<()> {
             && match args.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
-                ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                // cargo's `json` has no colour in `rendered`: there it is asked for, never guessed
+                ColorChoice::Auto => {
+                    target.format != Format::CargoJson
+                        && std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none()
+                }
             };
         let mut buf = Vec::new();
         report::render(report, target.format, color, &mut buf)?;

@@ -281,7 +281,8 @@ fn names_test_harness(crate_name: &str) -> bool {
         .any(|w| matches!(w, "test" | "tests" | "testing" | "testutils" | "fakes" | "mocks" | "testkit"))
 }
 
-fn read_toml(path: &Path) -> Option<toml::Table> {
+/// A TOML file as a table; `None` when it cannot be read or parsed.
+pub(crate) fn read_toml(path: &Path) -> Option<toml::Table> {
     toml::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 

@@ -2,6 +2,8 @@
 //! the engine sorts them once; each renderer writes the same sorted list, so output is
 //! byte-identical across runs and `--jobs` values.
 
+mod cargo_json;
+mod cargo_target;
 mod diagnostic;
 mod github;
 mod human;
@@ -142,9 +144,12 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// cargo's JSON messages, as `cargo clippy --message-format=json` prints them (rust-analyzer).
+    CargoJson,
 }
 
-/// Writes a report in a format. `color` only affects `human`.
+/// Writes a report in a format. `color` only affects `human`, and the `rendered` text of
+/// `cargo-json`.
 pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Human => human::render(report, color, out),
@@ -152,6 +157,7 @@ pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write)
         Format::Json => json::render(report, out),
         Format::Sarif => sarif::render(report, out),
         Format::Github => github::render(report, out),
+        Format::CargoJson => cargo_json::render(report, color, out),
     }
 }
 

@@ -1,0 +1,153 @@
+//! End-to-end tests of the machine formats made for other tools, each read back with that
+//! tool's own parser or published schema: `cargo-json` with `cargo_metadata` (what
+//! rust-analyzer reads it with).
+
+use assert_cmd::Command;
+use cargo_metadata::diagnostic::{Applicability, Diagnostic, DiagnosticLevel};
+use cargo_metadata::{Message, TargetKind};
+use std::path::{Path, PathBuf};
+
+const SAMPLE: &str = "testdata/sample";
+
+fn poolcheck() -> Command {
+    let mut cmd = Command::cargo_bin("poolcheck").unwrap();
+    cmd.env_remove("NO_COLOR");
+    // the facts cache of named files' packages goes to a test folder, never the user's
+    cmd.env("POOLCHECK_CACHE_DIR", std::env::temp_dir().join("poolcheck-tests-cache"));
+    cmd
+}
+
+/// Runs poolcheck in `dir` and returns (exit status, stdout).
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = poolcheck().args(args).current_dir(dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+}
+
+fn run(args: &[&str]) -> (i32, String) {
+    run_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// A cargo package `svc` in a temporary folder: the sample's sessions in its library, its
+/// broken file as an example. Returns the folder holding it and the package folder.
+fn sample_package() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("svc");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::create_dir_all(root.join("examples")).unwrap();
+    let manifest =
+        "[package]\nname = \"svc\"\nversion = \"0.3.1\"\nedition = \"2021\"\n\n[dependencies]\nsqlx = \"0.8\"\n";
+    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(root.join("src/lib.rs"), "pub mod sessions;\n").unwrap();
+    std::fs::copy(format!("{SAMPLE}/sessions.rs"), root.join("src/sessions.rs")).unwrap();
+    std::fs::copy(format!("{SAMPLE}/broken.rs"), root.join("examples/broken.rs")).unwrap();
+    let root = std::fs::canonicalize(root).unwrap();
+    (tmp, root)
+}
+
+fn compiler_messages(out: &str) -> (Vec<cargo_metadata::CompilerMessage>, Vec<Message>) {
+    let (mut found, mut other) = (Vec::new(), Vec::new());
+    for m in Message::parse_stream(out.as_bytes()) {
+        match m.unwrap() {
+            Message::CompilerMessage(m) => found.push(m),
+            m => other.push(m),
+        }
+    }
+    (found, other)
+}
+
+#[test]
+fn cargo_json_is_what_cargo_metadata_reads() {
+    let (_tmp, root) = sample_package();
+    let (code, out) = run_in(&root, &["check", ".", "--format", "cargo-json"]);
+    assert_eq!(code, 1);
+    let (messages, rest) = compiler_messages(&out);
+    assert_eq!(messages.len(), 3, "every finding is a compiler message:\n{out}");
+    assert!(matches!(rest.as_slice(), [Message::BuildFinished(f)] if !f.success), "{rest:?}");
+    let sessions = std::fs::read_to_string(root.join("src/sessions.rs")).unwrap();
+
+    for m in &messages {
+        assert_eq!(m.package_id.repr, format!("path+file://{}#0.3.1", root.display()));
+        assert!(m.message.rendered.as_deref().is_some_and(|r| r.contains(&m.message.message)));
+    }
+    let broken = &messages[0];
+    assert_eq!(broken.target.name, "broken");
+    assert_eq!(broken.target.kind, vec![TargetKind::Example]);
+    assert_eq!(broken.message.level, DiagnosticLevel::Warning);
+    assert_eq!(broken.message.code.as_ref().unwrap().code, "poolcheck::parse-error");
+
+    let forgotten = &messages[1];
+    assert_eq!(forgotten.target.name, "svc");
+    assert_eq!(forgotten.target.kind, vec![TargetKind::Lib]);
+    assert_eq!(forgotten.target.src_path.as_std_path(), root.join("src/lib.rs"));
+    let d: &Diagnostic = &forgotten.message;
+    assert_eq!(d.level, DiagnosticLevel::Error);
+    let code = d.code.as_ref().unwrap();
+    assert_eq!(code.code, "poolcheck::conn-forgotten");
+    assert!(code.explanation.as_deref().is_some_and(|e| e.contains("### Why it drains a pool")));
+    let [primary, label] = d.spans.as_slice() else { panic!("{:?}", d.spans) };
+    assert!(primary.is_primary && !label.is_primary);
+    assert_eq!(primary.file_name, "src/sessions.rs");
+    assert_eq!((primary.line_start, primary.column_start, primary.line_end, primary.column_end), (6, 5, 6, 27));
+    assert_eq!(&sessions[primary.byte_start as usize..primary.byte_end as usize], "std::mem::forget(conn)");
+    assert_eq!(primary.text[0].text, "    std::mem::forget(conn);");
+    assert_eq!((primary.text[0].highlight_start, primary.text[0].highlight_end), (5, 27));
+    assert_eq!(label.label.as_deref(), Some("`conn` is taken from `pool.acquire()` at line 5"));
+    assert_eq!(&sessions[label.byte_start as usize..label.byte_end as usize], "pool.acquire()");
+
+    let [help, fix] = d.children.as_slice() else { panic!("{:?}", d.children) };
+    assert_eq!(help.level, DiagnosticLevel::Help);
+    assert!(help.message.starts_with("let `conn` go out of scope"), "{}", help.message);
+    assert_eq!(fix.level, DiagnosticLevel::Help);
+    assert_eq!(fix.message, "replace `mem::forget` with `drop`");
+    let [edit] = fix.spans.as_slice() else { panic!("{:?}", fix.spans) };
+    assert_eq!(edit.suggested_replacement.as_deref(), Some("drop"));
+    assert_eq!(edit.suggestion_applicability, Some(Applicability::MachineApplicable));
+    assert_eq!(&sessions[edit.byte_start as usize..edit.byte_end as usize], "std::mem::forget");
+    assert_eq!((edit.line_start, edit.column_start, edit.column_end), (6, 5, 21));
+    let rendered = d.rendered.as_deref().unwrap();
+    assert!(rendered.starts_with("error[conn-forgotten]: pooled connection `conn` is forgotten"), "{rendered}");
+    assert!(rendered.contains("src/sessions.rs:6:5") && !rendered.contains('\u{1b}'), "{rendered}");
+
+    let leaked = &messages[2];
+    assert_eq!(leaked.message.spans[0].line_start, 11);
+    assert_eq!(leaked.message.children.len(), 1, "help, and no fix: {:?}", leaked.message.children);
+}
+
+#[test]
+fn cargo_json_outside_any_target_is_a_bare_rustc_diagnostic() {
+    // the sample lies in poolcheck's package, but no target of it compiles `testdata/`
+    let (code, out) = run(&["check", SAMPLE, "--format", "cargo-json"]);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    for line in &lines[..3] {
+        let raw: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(raw["$message_type"], "diagnostic", "{line}");
+        let d: Diagnostic = serde_json::from_str(line).unwrap();
+        assert!(d.code.unwrap().code.starts_with("poolcheck::"));
+    }
+    assert_eq!(lines[3], r#"{"reason":"build-finished","success":false}"#);
+}
+
+#[test]
+fn cargo_poolcheck_takes_cargos_message_format() {
+    let (_tmp, root) = sample_package();
+    let (_, expected) = run_in(&root, &["check", ".", "--format", "cargo-json"]);
+    let cargo = |format: &str| {
+        let out = Command::cargo_bin("cargo-poolcheck")
+            .unwrap()
+            .args(["poolcheck", &format!("--message-format={format}")])
+            .env("POOLCHECK_CACHE_DIR", std::env::temp_dir().join("poolcheck-tests-cache"))
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(cargo("json"), expected);
+    let (messages, _) = compiler_messages(&cargo("json-diagnostic-rendered-ansi"));
+    assert_eq!(messages.len(), 3);
+    assert!(messages.iter().all(|m| m.message.rendered.as_deref().is_some_and(|r| r.contains("\u{1b}["))));
+}
