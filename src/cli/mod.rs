@@ -3,15 +3,18 @@
 
 use crate::config::Config;
 use crate::engine::{self, ScanOptions};
-use crate::report::{self, Format, Report, Severity};
+use crate::report::Severity;
 use crate::review;
 use crate::rules::{self, Rule};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+mod output;
+use output::{ColorChoice, FormatTarget, MessageFormat};
 
 /// Finds database connection-pool misuse in Rust source before it ships.
 #[derive(Debug, Parser)]
@@ -114,50 +117,6 @@ enum Deny {
     Warnings,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum MessageFormat {
-    /// `--format human`.
-    Human,
-    /// `--format short`.
-    Short,
-    /// `--format cargo-json`.
-    Json,
-    /// `--format cargo-json`, each message's `rendered` text in ANSI colours.
-    JsonDiagnosticRenderedAnsi,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
-#[derive(Debug, Clone)]
-struct FormatTarget {
-    format: Format,
-    file: Option<PathBuf>,
-}
-
-impl std::str::FromStr for FormatTarget {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (name, file) = match s.split_once('=') {
-            Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
-            Some((n, _)) => (n, None),
-            None => (s, None),
-        };
-        let format = Format::from_str(name, true).map_err(|_| {
-            let names: Vec<String> = Format::value_variants()
-                .iter()
-                .filter_map(|f| Some(f.to_possible_value()?.get_name().to_owned()))
-                .collect();
-            format!("unknown format `{name}` (expected one of: {})", names.join(", "))
-        })?;
-        Ok(FormatTarget { format, file })
-    }
-}
-
 /// Entry point of the `poolcheck` binary.
 pub fn main() -> ExitCode {
     run(std::env::args_os(), false)
@@ -251,17 +210,7 @@ fn load_config(explicit: Option<&Path>, start: &Path) -> Result<Config> {
 }
 
 fn check(mut args: CheckArgs, cargo: bool) -> Result<u8> {
-    if let Some(m) = args.message_format {
-        let format = match m {
-            MessageFormat::Human => Format::Human,
-            MessageFormat::Short => Format::Short,
-            MessageFormat::Json | MessageFormat::JsonDiagnosticRenderedAnsi => Format::CargoJson,
-        };
-        args.format = vec![FormatTarget { format, file: None }];
-        if matches!(m, MessageFormat::JsonDiagnosticRenderedAnsi) {
-            args.color = ColorChoice::Always;
-        }
-    }
+    output::apply_message_format(&mut args);
     let paths = if !args.paths.is_empty() {
         args.paths.clone()
     } else if cargo {
@@ -296,50 +245,10 @@ fn check(mut args: CheckArgs, cargo: bool) -> Result<u8> {
         let (fixed, files) = review::apply_fixes(&mut report)?;
         eprintln!("poolcheck: fixed {fixed} finding(s) in {files} file(s)");
     }
-    emit(&report, &args)?;
+    output::emit(&report, &args)?;
     let failing = report.count(Severity::Error) > 0
         || (matches!(args.deny, Some(Deny::Warnings)) && report.count(Severity::Warning) > 0);
     Ok(u8::from(failing))
-}
-
-fn emit(report: &Report, args: &CheckArgs) -> Result<()> {
-    for target in &args.format {
-        let file = target.file.as_ref().or(args.output.as_ref());
-        let color = file.is_none()
-            && match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                // cargo's `json` has no colour in `rendered`: there it is asked for, never guessed
-                ColorChoice::Auto => {
-                    target.format != Format::CargoJson
-                        && std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-        let mut buf = Vec::new();
-        report::render(report, target.format, color, &mut buf)?;
-        if args.quiet && target.format == Format::Human {
-            // drop the summary line
-            let keep = buf
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |end| buf[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1));
-            buf.truncate(keep);
-        }
-        match file {
-            Some(path) => std::fs::write(path, &buf).with_context(|| format!("cannot write {}", path.display()))?,
-            None => {
-                let mut out = std::io::stdout().lock();
-                // a closed pipe (`| head`) is not an error worth reporting
-                if let Err(e) = out.write_all(&buf).and_then(|()| out.flush()) {
-                    if e.kind() != std::io::ErrorKind::BrokenPipe {
-                        return Err(e).context("cannot write to stdout");
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The package folders of the cargo workspace around the current directory, read from its
