@@ -1,6 +1,9 @@
 //! End-to-end tests of the machine formats made for other tools, each read back with that
 //! tool's own parser or published schema: `cargo-json` with `cargo_metadata` (what
-//! rust-analyzer reads it with).
+//! rust-analyzer reads it with); `gitlab` with GitLab's own schema for a Code Quality entry,
+//! `app/validators/json_schemas/codeclimate.json` of gitlab-org/gitlab (MIT), kept verbatim in
+//! `tests/gitlab-codeclimate-schema.json`, and the fields GitLab's documentation requires
+//! beyond it.
 
 use assert_cmd::Command;
 use cargo_metadata::diagnostic::{Applicability, Diagnostic, DiagnosticLevel};
@@ -150,4 +153,87 @@ fn cargo_poolcheck_takes_cargos_message_format() {
     let (messages, _) = compiler_messages(&cargo("json-diagnostic-rendered-ansi"));
     assert_eq!(messages.len(), 3);
     assert!(messages.iter().all(|m| m.message.rendered.as_deref().is_some_and(|r| r.contains("\u{1b}["))));
+}
+
+/// Validates `doc` against a JSON schema kept in `tests/`; returns the errors.
+fn schema_errors(schema_file: &str, doc: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(schema_file).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator.iter_errors(doc).map(|e| format!("{e} at {}", e.instance_path)).collect()
+}
+
+#[test]
+fn gitlab_report_follows_gitlabs_schema_and_documented_fields() {
+    let (code, out) = run(&["check", SAMPLE, "--format", "gitlab"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let issues = doc.as_array().expect("a Code Quality report is a JSON array");
+    assert_eq!(issues.len(), 3, "{out}");
+    let incomplete = serde_json::json!({"description": "no fingerprint", "severity": "minor", "location": {}});
+    assert!(!schema_errors("tests/gitlab-codeclimate-schema.json", &incomplete).is_empty(), "the schema is enforced");
+    for issue in issues {
+        // GitLab validates every entry against this schema and stops reading at the first failure
+        let errors = schema_errors("tests/gitlab-codeclimate-schema.json", issue);
+        assert!(errors.is_empty(), "{issue}:\n{}", errors.join("\n"));
+        // what GitLab's documentation requires beyond the schema
+        assert!(["info", "minor", "major", "critical", "blocker"].contains(&issue["severity"].as_str().unwrap()));
+        assert!(issue["check_name"].is_string() && issue["location"]["path"].is_string());
+        assert!(issue["location"]["lines"]["begin"].as_u64().is_some_and(|l| l >= 1), "{issue}");
+    }
+    let summary: Vec<(&str, &str, &str, u64, u64)> = issues
+        .iter()
+        .map(|i| {
+            let lines = &i["location"]["lines"];
+            let path = i["location"]["path"].as_str().unwrap();
+            let (begin, end) = (lines["begin"].as_u64().unwrap(), lines["end"].as_u64().unwrap());
+            (i["check_name"].as_str().unwrap(), i["severity"].as_str().unwrap(), path, begin, end)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("parse-error", "minor", "testdata/sample/broken.rs", 5, 5),
+            ("conn-forgotten", "critical", "testdata/sample/sessions.rs", 6, 6),
+            ("conn-forgotten", "critical", "testdata/sample/sessions.rs", 11, 11),
+        ]
+    );
+    assert!(issues[1]["description"].as_str().unwrap().starts_with("pooled connection `conn` is forgotten"));
+    // GitLab keys issues by fingerprint: a repeated one would hide a finding
+    let mut prints: Vec<&str> = issues.iter().map(|i| i["fingerprint"].as_str().unwrap()).collect();
+    prints.sort_unstable();
+    prints.dedup();
+    assert_eq!(prints.len(), 3);
+    // the same fingerprints as SARIF's, so both track a finding alike
+    let (_, sarif) = run(&["check", SAMPLE, "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    for (issue, result) in issues.iter().zip(sarif["runs"][0]["results"].as_array().unwrap()) {
+        assert_eq!(issue["fingerprint"], result["partialFingerprints"]["poolcheck/v1"]);
+    }
+}
+
+#[test]
+fn gitlab_fingerprints_survive_code_added_above() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sessions.rs");
+    let original = std::fs::read_to_string(format!("{SAMPLE}/sessions.rs")).unwrap();
+    let report = |text: &str| -> Vec<(String, u64)> {
+        std::fs::write(&file, text).unwrap();
+        let (_, out) = run_in(dir.path(), &["check", "sessions.rs", "--format", "gitlab", "--no-cache"]);
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let issues = doc.as_array().unwrap().iter();
+        issues
+            .map(|i| (i["fingerprint"].as_str().unwrap().to_owned(), i["location"]["lines"]["begin"].as_u64().unwrap()))
+            .collect()
+    };
+    let before = report(&original);
+    let shifted =
+        original.replacen("use sqlx::pool", "// a comment\n\nfn unrelated() -> u32 {\n    7\n}\n\nuse sqlx::pool", 1);
+    let after = report(&shifted);
+    assert_eq!(before.len(), 2);
+    assert_eq!(before.iter().map(|(f, _)| f).collect::<Vec<_>>(), after.iter().map(|(f, _)| f).collect::<Vec<_>>());
+    assert_eq!(
+        before.iter().map(|(_, l)| l + 6).collect::<Vec<_>>(),
+        after.iter().map(|(_, l)| *l).collect::<Vec<_>>()
+    );
+    assert_eq!(report(&original), before, "stable across runs");
 }

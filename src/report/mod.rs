@@ -6,6 +6,7 @@ mod cargo_json;
 mod cargo_target;
 mod diagnostic;
 mod github;
+mod gitlab;
 mod human;
 mod json;
 mod sarif;
@@ -146,6 +147,8 @@ pub enum Format {
     Github,
     /// cargo's JSON messages, as `cargo clippy --message-format=json` prints them (rust-analyzer).
     CargoJson,
+    /// GitLab Code Quality report (`artifacts:reports:codequality`).
+    Gitlab,
 }
 
 /// Writes a report in a format. `color` only affects `human`, and the `rendered` text of
@@ -158,6 +161,7 @@ pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write)
         Format::Sarif => sarif::render(report, out),
         Format::Github => github::render(report, out),
         Format::CargoJson => cargo_json::render(report, color, out),
+        Format::Gitlab => gitlab::render(report, out),
     }
 }
 
