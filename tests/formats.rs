@@ -3,7 +3,9 @@
 //! rust-analyzer reads it with); `gitlab` with GitLab's own schema for a Code Quality entry,
 //! `app/validators/json_schemas/codeclimate.json` of gitlab-org/gitlab (MIT), kept verbatim in
 //! `tests/gitlab-codeclimate-schema.json`, and the fields GitLab's documentation requires
-//! beyond it.
+//! beyond it; `rdjson` with reviewdog's published schema, `proto/rdf/jsonschema/
+//! DiagnosticResult.json` of reviewdog/reviewdog (MIT), kept verbatim in
+//! `tests/reviewdog-DiagnosticResult.json`.
 
 use assert_cmd::Command;
 use cargo_metadata::diagnostic::{Applicability, Diagnostic, DiagnosticLevel};
@@ -236,4 +238,57 @@ fn gitlab_fingerprints_survive_code_added_above() {
         after.iter().map(|(_, l)| *l).collect::<Vec<_>>()
     );
     assert_eq!(report(&original), before, "stable across runs");
+}
+
+const RDJSON_SCHEMA: &str = "tests/reviewdog-DiagnosticResult.json";
+
+#[test]
+fn rdjson_follows_reviewdogs_schema() {
+    let (code, out) = run(&["check", SAMPLE, "--format", "rdjson"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let errors = schema_errors(RDJSON_SCHEMA, &doc);
+    assert!(errors.is_empty(), "rdjson does not validate:\n{}", errors.join("\n"));
+    let bad = serde_json::json!({"diagnostics": [{"message": "x", "severity": "FATAL"}]});
+    assert!(!schema_errors(RDJSON_SCHEMA, &bad).is_empty(), "the schema is enforced");
+
+    assert_eq!(doc["source"]["name"], "poolcheck");
+    assert!(doc["source"]["url"].as_str().unwrap().starts_with("https://"));
+    assert_eq!(doc["severity"], "ERROR", "the worst severity present");
+    let diagnostics = doc["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 3);
+    let severities: Vec<&str> = diagnostics.iter().map(|d| d["severity"].as_str().unwrap()).collect();
+    assert_eq!(severities, ["WARNING", "ERROR", "ERROR"]);
+
+    let d = &diagnostics[1];
+    assert!(d["message"].as_str().unwrap().starts_with("pooled connection `conn` is forgotten"));
+    assert!(d["message"].as_str().unwrap().contains("\nhelp: let `conn` go out of scope"));
+    assert_eq!(d["location"]["path"], "testdata/sample/sessions.rs");
+    let range = serde_json::json!({"start": {"line": 6, "column": 5}, "end": {"line": 6, "column": 27}});
+    assert_eq!(d["location"]["range"], range);
+    assert_eq!(d["code"]["value"], "conn-forgotten");
+    assert!(d["code"]["url"].as_str().unwrap().ends_with("/src/rules/conn_forgotten.rs"), "{}", d["code"]);
+    let fix = serde_json::json!([{"range": {"start": {"line": 6, "column": 5}, "end": {"line": 6, "column": 21}}, "text": "drop"}]);
+    assert_eq!(d["suggestions"], fix);
+    let related = &d["related_locations"][0];
+    assert_eq!(related["message"], "`conn` is taken from `pool.acquire()` at line 5");
+    assert_eq!(related["location"]["range"]["start"], serde_json::json!({"line": 5, "column": 16}));
+    assert!(diagnostics[2].get("suggestions").is_none(), "no fix, no suggestions");
+}
+
+#[test]
+fn rdjson_columns_count_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(format!("{SAMPLE}/sessions.rs")).unwrap();
+    // two characters of two bytes each before the finding, on its line
+    let text = text.replacen("    std::mem::forget(conn);", "    /* éé */ std::mem::forget(conn);", 1);
+    std::fs::write(dir.path().join("sessions.rs"), text).unwrap();
+    let (_, out) = run_in(dir.path(), &["check", "sessions.rs", "--format", "rdjson", "--no-cache"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["location"]["range"]["start"], serde_json::json!({"line": 6, "column": 16}), "{d}");
+    assert_eq!(d["suggestions"][0]["range"]["end"], serde_json::json!({"line": 6, "column": 32}));
+    let (_, json) = run_in(dir.path(), &["check", "sessions.rs", "--format", "json", "--no-cache"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["diagnostics"][0]["column"], 14, "the json format counts characters");
 }

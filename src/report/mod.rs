@@ -9,6 +9,7 @@ mod github;
 mod gitlab;
 mod human;
 mod json;
+mod rdjson;
 mod sarif;
 
 pub use diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
@@ -149,6 +150,8 @@ pub enum Format {
     CargoJson,
     /// GitLab Code Quality report (`artifacts:reports:codequality`).
     Gitlab,
+    /// reviewdog's Diagnostic Format (`reviewdog -f=rdjson`).
+    Rdjson,
 }
 
 /// Writes a report in a format. `color` only affects `human`, and the `rendered` text of
@@ -162,6 +165,7 @@ pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write)
         Format::Github => github::render(report, out),
         Format::CargoJson => cargo_json::render(report, color, out),
         Format::Gitlab => gitlab::render(report, out),
+        Format::Rdjson => rdjson::render(report, out),
     }
 }
 
