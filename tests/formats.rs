@@ -5,7 +5,8 @@
 //! `tests/gitlab-codeclimate-schema.json`, and the fields GitLab's documentation requires
 //! beyond it; `rdjson` with reviewdog's published schema, `proto/rdf/jsonschema/
 //! DiagnosticResult.json` of reviewdog/reviewdog (MIT), kept verbatim in
-//! `tests/reviewdog-DiagnosticResult.json`.
+//! `tests/reviewdog-DiagnosticResult.json`; `junit` with a real XML parser (roxmltree), also
+//! on hostile text.
 
 use assert_cmd::Command;
 use cargo_metadata::diagnostic::{Applicability, Diagnostic, DiagnosticLevel};
@@ -291,4 +292,128 @@ fn rdjson_columns_count_bytes() {
     let (_, json) = run_in(dir.path(), &["check", "sessions.rs", "--format", "json", "--no-cache"]);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(json["diagnostics"][0]["column"], 14, "the json format counts characters");
+}
+
+/// The elements of a node, without text and comments.
+fn elements<'a, 'i>(node: roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<'a, 'i>> {
+    node.children().filter(|n| n.is_element()).collect()
+}
+
+#[test]
+fn junit_is_one_suite_per_file_and_one_failing_case_per_finding() {
+    let (code, out) = run(&["check", SAMPLE, "--format", "junit"]);
+    assert_eq!(code, 1);
+    let doc = roxmltree::Document::parse(&out).unwrap_or_else(|e| panic!("{e}:\n{out}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!((root.attribute("tests"), root.attribute("failures")), (Some("3"), Some("3")));
+    let suites = elements(root);
+    let names: Vec<_> = suites.iter().map(|s| s.attribute("name").unwrap()).collect();
+    assert_eq!(names, ["testdata/sample/broken.rs", "testdata/sample/sessions.rs"]);
+    assert_eq!(suites[1].attribute("failures"), Some("2"));
+    let cases = elements(suites[1]);
+    assert_eq!(cases.len(), 2);
+    let case = cases[0];
+    assert_eq!(case.attribute("name"), Some("poolcheck.conn-forgotten"));
+    assert_eq!(case.attribute("classname"), Some("testdata/sample/sessions"));
+    assert_eq!((case.attribute("line"), case.attribute("column")), (Some("6"), Some("5")));
+    let [failure] = elements(case)[..] else { panic!("one failure") };
+    assert_eq!(failure.tag_name().name(), "failure");
+    assert_eq!(failure.attribute("type"), Some("error"));
+    let message = failure.attribute("message").unwrap();
+    assert!(message.starts_with("pooled connection `conn` is forgotten"), "{message}");
+    let text = failure.text().unwrap();
+    assert!(text.starts_with(&format!("line 6, col 5, {message}")), "{text}");
+    assert!(
+        text.contains("\n\nhelp: let `conn` go out of scope")
+            && text.ends_with("fix: replace `mem::forget` with `drop`")
+    );
+    let warning = elements(elements(suites[0])[0])[0];
+    assert_eq!(warning.attribute("type"), Some("warning"));
+}
+
+#[test]
+fn junit_of_a_clean_run_is_one_passing_case() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.rs"), "use sqlx::PgPool;\nfn f(_p: &PgPool) {}\n").unwrap();
+    let (code, out) = run_in(dir.path(), &["check", ".", "--format", "junit", "--no-cache"]);
+    assert_eq!(code, 0);
+    let doc = roxmltree::Document::parse(&out).unwrap();
+    let root = doc.root_element();
+    assert_eq!((root.attribute("tests"), root.attribute("failures")), (Some("1"), Some("0")));
+    let suites = elements(root);
+    assert_eq!(suites.len(), 1);
+    let cases = elements(suites[0]);
+    assert_eq!(cases.len(), 1);
+    assert!(elements(cases[0]).is_empty(), "a passing case has no failure");
+}
+
+/// A report whose file name, message, label, help and fix hold markup, quotes, control
+/// characters and astral characters.
+fn hostile_report() -> poolcheck::report::Report {
+    use poolcheck::report::{Diagnostic, Edit, Report, Severity};
+    use poolcheck::source::{SourceFile, SourceMap, Span};
+    let text = "fn f(conn: C) {\n    /* <é> */ std::mem::forget(conn); // 𝄞\r\n}\n";
+    let name = "dir/a<&\"'>\u{1}.rs";
+    let mut sources = SourceMap::default();
+    let file = sources.add(SourceFile::new(name.into(), name.into(), text.into()));
+    let start = text.find("std::mem").unwrap();
+    let span = Span { file, start, end: start + "std::mem::forget(conn)".len() };
+    let forget = Span { end: start + "std::mem::forget".len(), ..span };
+    let d = Diagnostic::new("conn-forgotten", Severity::Error, span, HOSTILE)
+        .with_label(Span { file, start: 5, end: 9 }, "label </x> & \u{7}")
+        .with_help("help ]]> \"quoted\" \u{ffff}")
+        .with_fix("fix <&>", vec![Edit { span: forget, replacement: "drop /* \u{0} */".into() }]);
+    Report { sources, diagnostics: vec![d], files_scanned: 1, suppressed: 0 }
+}
+
+const HOSTILE: &str = "<failure message=\"x\">&amp; 'q' \u{0}\u{1b}[31m\u{fffe}\ttab\r\nnew line é 𝄞 ]]>";
+
+fn render(report: &poolcheck::report::Report, format: poolcheck::report::Format) -> String {
+    let mut buf = Vec::new();
+    poolcheck::report::render(report, format, false, &mut buf).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+#[test]
+fn hostile_text_keeps_every_format_well_formed() {
+    use poolcheck::report::Format;
+    let report = hostile_report();
+    let xml = render(&report, Format::Junit);
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));
+    let suite = elements(doc.root_element())[0];
+    assert_eq!(suite.attribute("name"), Some("dir/a<&\"'>\\u{1}.rs"));
+    let failure = elements(elements(suite)[0])[0];
+    // what XML cannot carry is spelled out; everything else arrives as it was, line breaks too
+    let carried = "<failure message=\"x\">&amp; 'q' \\u{0}\\u{1b}[31m\\u{fffe}\ttab\r\nnew line é 𝄞 ]]>";
+    assert_eq!(failure.attribute("message"), Some(carried));
+    let text = failure.text().unwrap();
+    assert!(text.contains(carried) && text.contains("help ]]> \"quoted\" \\u{ffff}"), "{text}");
+
+    for format in [Format::Gitlab, Format::Rdjson] {
+        let doc: serde_json::Value = serde_json::from_str(&render(&report, format)).unwrap();
+        assert!(doc.to_string().contains("\\u0000"), "{format:?} keeps the NUL, escaped: {doc}");
+    }
+    let rdjson: serde_json::Value = serde_json::from_str(&render(&report, Format::Rdjson)).unwrap();
+    assert!(schema_errors(RDJSON_SCHEMA, &rdjson).is_empty());
+    assert!(rdjson["diagnostics"][0]["message"].as_str().unwrap().starts_with(HOSTILE));
+    // columns count bytes: `/* <é> */ ` is 10 characters and 11 bytes
+    assert_eq!(rdjson["diagnostics"][0]["location"]["range"]["start"]["column"], 16);
+    let cargo = render(&report, Format::CargoJson);
+    let lines: Vec<&str> = cargo.lines().collect();
+    assert_eq!(lines.len(), 2, "{cargo}");
+    let d: Diagnostic = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(d.message, HOSTILE);
+    assert_eq!(d.spans[0].column_start, 15, "rustc's columns count characters");
+    assert_eq!(d.children[1].spans[0].suggested_replacement.as_deref(), Some("drop /* \u{0} */"));
+}
+
+#[test]
+fn every_new_format_is_byte_identical_across_runs_and_job_counts() {
+    for format in ["cargo-json", "gitlab", "rdjson", "junit"] {
+        let (_, one) = run(&["check", "fixtures", "--format", format, "--jobs", "1"]);
+        let (_, two) = run(&["check", "fixtures", "--format", format, "--jobs", "2"]);
+        assert!(one == two, "{format} differs between runs");
+        assert!(one.contains("conn-forgotten"), "{format}");
+    }
 }

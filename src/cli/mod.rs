@@ -52,7 +52,7 @@ struct CheckArgs {
     /// Files and folders to scan. Folders are walked honouring `.gitignore`; files are taken as
     /// given (that is how pre-commit passes them).
     paths: Vec<PathBuf>,
-    /// Output format: human, short, json, sarif, github, cargo-json, gitlab or rdjson;
+    /// Output format: human, short, json, sarif, github, cargo-json, gitlab, rdjson or junit;
     /// `FORMAT=FILE` writes that format to a file. Repeat for several outputs.
     #[arg(long, value_name = "FORMAT[=FILE]", default_value = "human")]
     format: Vec<FormatTarget>,

@@ -9,6 +9,7 @@ mod github;
 mod gitlab;
 mod human;
 mod json;
+mod junit;
 mod rdjson;
 mod sarif;
 
@@ -152,6 +153,8 @@ pub enum Format {
     Gitlab,
     /// reviewdog's Diagnostic Format (`reviewdog -f=rdjson`).
     Rdjson,
+    /// JUnit XML, one testcase per finding (as ruff writes it).
+    Junit,
 }
 
 /// Writes a report in a format. `color` only affects `human`, and the `rendered` text of
@@ -166,6 +169,7 @@ pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write)
         Format::CargoJson => cargo_json::render(report, color, out),
         Format::Gitlab => gitlab::render(report, out),
         Format::Rdjson => rdjson::render(report, out),
+        Format::Junit => junit::render(report, out),
     }
 }
 
