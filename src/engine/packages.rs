@@ -297,7 +297,8 @@ fn expand_member_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
     dirs
 }
 
-fn read_toml(path: &Path) -> Option<toml::Table> {
+/// A TOML file as a table; `None` when it cannot be read or parsed.
+pub(crate) fn read_toml(path: &Path) -> Option<toml::Table> {
     toml::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 

@@ -2,11 +2,16 @@
 //! the engine sorts them once; each renderer writes the same sorted list, so output is
 //! byte-identical across runs and `--jobs` values.
 
+mod cargo_json;
+mod cargo_target;
 mod diagnostic;
 pub mod evidence;
 mod github;
+mod gitlab;
 mod human;
 mod json;
+mod junit;
+mod rdjson;
 mod sarif;
 
 pub use diagnostic::{Diagnostic, Edit, Fix, Label, Severity};
@@ -91,6 +96,19 @@ impl Report {
         Position { line, column, end_line, end_column }
     }
 
+    /// Like [`Report::position`], with columns counting UTF-8 bytes rather than characters
+    /// (reviewdog's columns).
+    pub fn byte_position(&self, span: Span) -> Position {
+        let f = self.sources.get(span.file);
+        let at = |offset: usize| {
+            let offset = offset.min(f.text.len());
+            let line = f.line_index(offset);
+            (line + 1, offset - f.line_starts()[line] + 1)
+        };
+        let ((line, column), (end_line, end_column)) = (at(span.start), at(span.end));
+        Position { line, column, end_line, end_column }
+    }
+
     /// The displayed path of a span's file.
     pub fn file_name(&self, span: Span) -> &str {
         &self.sources.get(span.file).name
@@ -110,6 +128,15 @@ impl Report {
     }
 }
 
+/// Where poolcheck lives: SARIF's `informationUri`, reviewdog's `source.url`.
+pub const HOMEPAGE: &str = "https://github.com/poolcheck/poolcheck";
+
+/// Where a rule's documentation can be read: the rule's source file, whose doc comment is the
+/// text `poolcheck explain RULE` prints.
+pub fn rule_url(rule: &str) -> String {
+    format!("{HOMEPAGE}/blob/main/src/rules/{}.rs", rule.replace('-', "_"))
+}
+
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -123,9 +150,18 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// cargo's JSON messages, as `cargo clippy --message-format=json` prints them (rust-analyzer).
+    CargoJson,
+    /// GitLab Code Quality report (`artifacts:reports:codequality`).
+    Gitlab,
+    /// reviewdog's Diagnostic Format (`reviewdog -f=rdjson`).
+    Rdjson,
+    /// JUnit XML, one testcase per finding (as ruff writes it).
+    Junit,
 }
 
-/// Writes a report in a format. `color` only affects `human`.
+/// Writes a report in a format. `color` only affects `human`, and the `rendered` text of
+/// `cargo-json`.
 pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Human => human::render(report, color, out),
@@ -133,6 +169,10 @@ pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write)
         Format::Json => json::render(report, out),
         Format::Sarif => sarif::render(report, out),
         Format::Github => github::render(report, out),
+        Format::CargoJson => cargo_json::render(report, color, out),
+        Format::Gitlab => gitlab::render(report, out),
+        Format::Rdjson => rdjson::render(report, out),
+        Format::Junit => junit::render(report, out),
     }
 }
 
@@ -221,4 +261,18 @@ pub fn summary_line(report: &Report) -> String {
     }
     line.push(')');
     line
+}
+
+#[cfg(test)]
+mod tests {
+    /// The documentation link of every rule names a file that exists: the rule's source.
+    #[test]
+    fn rule_urls_name_the_rules_source_files() {
+        let prefix = format!("{}/blob/main/", super::HOMEPAGE);
+        for rule in crate::rules::ALL {
+            let url = super::rule_url(rule.info().id);
+            let path = url.strip_prefix(&prefix).expect("a rule URL is under the home page");
+            assert!(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path).is_file(), "{url}");
+        }
+    }
 }

@@ -25,7 +25,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let driver = sarif::ToolComponent::builder()
         .name("poolcheck")
         .semantic_version(env!("CARGO_PKG_VERSION"))
-        .information_uri("https://github.com/poolcheck/poolcheck")
+        .information_uri(super::HOMEPAGE)
         .rules(descriptors)
         .build();
     let run = sarif::Run::builder()
@@ -52,6 +52,7 @@ fn descriptor(info: &RuleInfo) -> sarif::ReportingDescriptor {
         .short_description(sarif::MultiformatMessageString::builder().text(info.summary).build())
         .full_description(sarif::MultiformatMessageString::builder().text(info.summary).build())
         .help(sarif::MultiformatMessageString::builder().text(info.docs).markdown(info.docs).build())
+        .help_uri(super::rule_url(info.id))
         .default_configuration(
             sarif::ReportingConfiguration::builder().level(serde_json::json!(level(info.default_severity))).build(),
         )

@@ -3,15 +3,18 @@
 
 use crate::config::Config;
 use crate::engine::{self, ScanOptions};
-use crate::report::{self, Format, Report, Severity};
+use crate::report::Severity;
 use crate::review;
 use crate::rules::{self, Rule};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+mod output;
+use output::{ColorChoice, FormatTarget, MessageFormat};
 
 /// Finds database connection-pool misuse in Rust source before it ships.
 #[derive(Debug, Parser)]
@@ -56,7 +59,8 @@ struct EvidenceArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: EvidenceFormat,
-    /// Also read integration tests, benchmarks and test-support crates.
+    /// Also read integration tests, benchmarks, test-support crates and code behind
+    /// test-support `cfg`s.
     #[arg(long)]
     include_tests: bool,
     /// Use this configuration file (its `[[crates]]` and handler attributes) instead of
@@ -78,9 +82,14 @@ struct CheckArgs {
     /// Files and folders to scan. Folders are walked honouring `.gitignore`; files are taken as
     /// given (that is how pre-commit passes them).
     paths: Vec<PathBuf>,
-    /// Output format; `FORMAT=FILE` writes that format to a file. Repeat for several outputs.
+    /// Output format: human, short, json, sarif, github, cargo-json, gitlab, rdjson or junit;
+    /// `FORMAT=FILE` writes that format to a file. Repeat for several outputs.
     #[arg(long, value_name = "FORMAT[=FILE]", default_value = "human")]
     format: Vec<FormatTarget>,
+    /// cargo's option, for where cargo's output is expected (rust-analyzer's
+    /// `check.overrideCommand`): `json` is `--format cargo-json`.
+    #[arg(long, value_enum, value_name = "FMT", conflicts_with = "format")]
+    message_format: Option<MessageFormat>,
     /// Write output to this file instead of stdout (for formats given without `=FILE`).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -138,33 +147,6 @@ struct CheckArgs {
 enum Deny {
     /// Exit 1 when any warning remains.
     Warnings,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
-#[derive(Debug, Clone)]
-struct FormatTarget {
-    format: Format,
-    file: Option<PathBuf>,
-}
-
-impl std::str::FromStr for FormatTarget {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (name, file) = match s.split_once('=') {
-            Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
-            Some((n, _)) => (n, None),
-            None => (s, None),
-        };
-        let format = Format::from_str(name, true)
-            .map_err(|_| format!("unknown format `{name}` (expected one of: human, short, json, sarif, github)"))?;
-        Ok(FormatTarget { format, file })
-    }
 }
 
 /// Entry point of the `poolcheck` binary.
@@ -260,7 +242,8 @@ fn load_config(explicit: Option<&Path>, start: &Path) -> Result<Config> {
     config.map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
 }
 
-fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
+fn check(mut args: CheckArgs, cargo: bool) -> Result<u8> {
+    output::apply_message_format(&mut args);
     let paths = if !args.paths.is_empty() {
         args.paths.clone()
     } else if cargo {
@@ -296,7 +279,7 @@ fn check(args: CheckArgs, cargo: bool) -> Result<u8> {
         let (fixed, files) = review::apply_fixes(&mut report)?;
         eprintln!("poolcheck: fixed {fixed} finding(s) in {files} file(s)");
     }
-    emit(&report, &args)?;
+    output::emit(&report, &args)?;
     let failing = report.count(Severity::Error) > 0
         || (matches!(args.deny, Some(Deny::Warnings)) && report.count(Severity::Warning) > 0);
     Ok(u8::from(failing))
@@ -314,45 +297,10 @@ fn evidence(args: EvidenceArgs) -> Result<u8> {
     let report = engine::scan(&opts)?;
     let mut out = std::io::stdout().lock();
     match args.format {
-        EvidenceFormat::Human => report::evidence::render_human(&report, &mut out)?,
-        EvidenceFormat::Json => report::evidence::render_json(&report, &mut out)?,
+        EvidenceFormat::Human => crate::report::evidence::render_human(&report, &mut out)?,
+        EvidenceFormat::Json => crate::report::evidence::render_json(&report, &mut out)?,
     }
     Ok(0)
-}
-
-fn emit(report: &Report, args: &CheckArgs) -> Result<()> {
-    for target in &args.format {
-        let file = target.file.as_ref().or(args.output.as_ref());
-        let color = file.is_none()
-            && match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            };
-        let mut buf = Vec::new();
-        report::render(report, target.format, color, &mut buf)?;
-        if args.quiet && target.format == Format::Human {
-            // drop the summary line
-            let keep = buf
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |end| buf[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1));
-            buf.truncate(keep);
-        }
-        match file {
-            Some(path) => std::fs::write(path, &buf).with_context(|| format!("cannot write {}", path.display()))?,
-            None => {
-                let mut out = std::io::stdout().lock();
-                // a closed pipe (`| head`) is not an error worth reporting
-                if let Err(e) = out.write_all(&buf).and_then(|()| out.flush()) {
-                    if e.kind() != std::io::ErrorKind::BrokenPipe {
-                        return Err(e).context("cannot write to stdout");
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The package folders of the cargo workspace around the current directory, read from its
