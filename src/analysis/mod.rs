@@ -7,6 +7,7 @@ pub mod config;
 pub mod evidence;
 pub mod facts;
 pub mod settings;
+pub mod sql;
 pub mod summary;
 pub mod value;
 

@@ -2,6 +2,7 @@
 
 use super::{declare_rule, Rule, RuleInfo};
 use crate::analysis::body::BodyCx;
+use crate::analysis::sql::TxWork;
 use crate::catalog::GuardKind;
 use crate::report::Diagnostic;
 use crate::source::Span;
@@ -13,7 +14,10 @@ declare_rule! {
     /// but `Err(..)`, or the end of the body — on which neither `commit()` nor `rollback()` was
     /// called and the transaction was not moved elsewhere (returned, passed by value, stored).
     /// `?` and `return Err(..)` are error exits, where the implicit rollback is intended. A
-    /// transaction with several such exits is reported once, at its `begin`.
+    /// transaction with several such exits is reported once, at its `begin`. A transaction whose
+    /// statements the code shows to only read (their SQL is `SELECT`/`WITH .. SELECT`, row locks
+    /// included) is not reported: rolling it back at the exit loses nothing and releases its
+    /// connection and locks at once.
     ///
     /// ### Why it drains a pool
     /// The forgotten commit is first a correctness bug: the writes are rolled back on drop and
@@ -41,6 +45,11 @@ declare_rule! {
     /// tx.commit().await?;
     /// Ok(())
     /// ```
+    ///
+    /// ### Known problems
+    /// Reads are told from writes by the SQL written where the transaction is used: a query
+    /// held in a constant, a helper given `&mut tx`, or a builder call poolcheck does not know
+    /// counts as writing, so such read-only transactions are still reported.
     TX_NOT_FINALIZED, "tx-not-finalized", Warning,
     "a transaction from `begin()` that can reach a normal exit without `commit()` or `rollback()`"
 }
@@ -54,11 +63,15 @@ impl Rule for TxNotFinalized {
     }
 
     fn check_exit(&self, cx: &BodyCx<'_>, at: Span, out: &mut Vec<Diagnostic>) {
-        for (_, t) in cx.live_guards() {
+        for (id, t) in cx.live_guards() {
             if t.kind != GuardKind::Transaction || !t.from_begin {
                 continue;
             }
             if out.iter().any(|d| d.rule == TX_NOT_FINALIZED.id && d.span == t.acquired) {
+                continue;
+            }
+            // a transaction that only reads loses nothing when it rolls back at this exit
+            if let TxWork::ReadsOnly { .. } = cx.transaction_work(id) {
                 continue;
             }
             let line = cx.file.line(at);

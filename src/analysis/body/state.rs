@@ -65,6 +65,26 @@ impl<'a> BodyCx<'a> {
         Some(self.file.source.line_index(from) + line)
     }
 
+    /// What the statements after a transaction's `begin` (to the end of its block) do with it.
+    /// Whatever cannot be read (the `begin` is not a statement of its own) counts as writing.
+    pub fn transaction_work(&self, id: usize) -> crate::analysis::sql::TxWork {
+        let writes = crate::analysis::sql::TxWork::Writes;
+        let Some(guard) = self.tracked.get(id) else { return writes };
+        let Some(end) = self.scopes.get(guard.scope).and_then(|s| s.block_end) else { return writes };
+        let text = &self.file.source.text;
+        // the statements after the one that began it: from the `;` that ends the `let`
+        let Some(after) = text.get(guard.acquired.end..end).and_then(|t| t.find(';')) else { return writes };
+        let Some(rest) = text.get(guard.acquired.end + after + 1..end) else { return writes };
+        let Ok(tokens) = rest.parse::<proc_macro2::TokenStream>() else { return writes };
+        let mut names = vec![guard.name.as_str()];
+        for b in self.scopes.iter().flat_map(|s| &s.bindings) {
+            if b.owns == Some(id) || b.families.contains(&id) {
+                names.push(&b.name);
+            }
+        }
+        crate::analysis::sql::work_of(tokens, &names)
+    }
+
     /// Whether guard `id` is live at this point.
     pub fn is_alive(&self, id: usize) -> bool {
         self.alive.get(id).copied().unwrap_or(false)
