@@ -361,7 +361,13 @@ fn cargo_poolcheck_needs_no_toolchain_of_the_project() {
     let rules: Vec<&str> = stdout.lines().filter_map(|l| l.split_once(": ")?.1.split(']').next()).collect();
     assert_eq!(
         rules,
-        ["error[nested-acquire", "error[nested-acquire", "warning[conn-held-while-waiting", "error[nested-acquire"],
+        [
+            "error[nested-acquire",
+            "error[nested-acquire",
+            "warning[conn-held-while-waiting",
+            "error[nested-acquire",
+            "warning[conn-held-while-waiting"
+        ],
         "{stdout}"
     );
     assert!(stdout.contains("crates/ledger_jobs/src/lib.rs:8:5"), "{stdout}");

@@ -509,7 +509,13 @@ impl<'a> BodyCx<'a> {
         if !methods.is_empty() {
             return self.crate_fn_value(methods, &format!("{owner}::{last}()"));
         }
-        let free = self.crate_fn_value(self.file.index.free_fns(last), &format!("{}()", segments.join("::")));
+        let shown = format!("{}()", segments.join("::"));
+        // a function of a crate this one depends on (`storage::conn::get_conn`, or imported
+        // from it): resolved through the dependency, by its module path
+        if let Some(sig) = self.resolve_fn(&segments) {
+            return self.crate_fn_value(std::slice::from_ref(sig), &shown);
+        }
+        let free = self.crate_fn_value(self.file.index.free_fns(last), &shown);
         let catalog = self.file.catalog;
         let builder_entry = catalog
             .crates_for_path(&segments)
