@@ -370,7 +370,7 @@ fn cargo_poolcheck_needs_no_toolchain_of_the_project() {
         ],
         "{stdout}"
     );
-    assert!(stdout.contains("crates/ledger_jobs/src/lib.rs:8:5"), "{stdout}");
+    assert!(stdout.contains("crates/ledger_jobs/src/lib.rs:10:5"), "{stdout}");
 }
 
 #[test]
