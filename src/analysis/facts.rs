@@ -59,6 +59,9 @@ pub struct CallFact {
     /// Arguments that name a function of the workspace (`get_logged(list_users)`), by
     /// position, with the function's key: handlers, when the callee registers that parameter.
     pub fn_args: Vec<(usize, String, Span)>,
+    /// Made in a task of its own (an `async` block given to `tokio::spawn`): it runs per
+    /// request when its spawner does, but what it acquires is not its spawner's acquisition.
+    pub detached: bool,
 }
 
 /// Why a construction site runs once per item.

@@ -121,7 +121,8 @@ impl CrateFacts {
             queued[i] = false;
             let f = &self.fns[i];
             let mut grew = false;
-            for c in &f.calls {
+            // a spawned task's acquisitions are not its spawner's
+            for c in f.calls.iter().filter(|c| !c.detached) {
                 let Some(g) = self.callee(c) else { continue };
                 let callee_keys: Vec<(String, Vec<Step>)> =
                     acq[g].iter().map(|(k, w)| (k.clone(), w.clone())).collect();

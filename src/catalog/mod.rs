@@ -384,6 +384,9 @@ pub struct Waits {
     pub blocking_client_methods: Vec<String>,
     /// Calls whose closure arguments run off the async task.
     pub offload: Vec<String>,
+    /// Calls whose arguments run as a task of their own, detached from the caller.
+    #[serde(default)]
+    pub spawns: Vec<String>,
 }
 
 /// Where values become shared for the program's life.

@@ -6,6 +6,8 @@
 
 mod carriers;
 pub mod consts;
+mod macros;
+pub use macros::cfg_macro_items;
 pub mod skim;
 pub mod types;
 
@@ -36,6 +38,10 @@ pub struct FnSig {
     /// task of its own, not inline in the caller.
     #[serde(default)]
     pub static_closures: Vec<usize>,
+    /// Positions of parameters that take a `'static` future (`impl Future<Output = T> + Send +
+    /// 'static`, `F: Future + 'static`): it runs as a task of its own.
+    #[serde(default)]
+    pub static_futures: Vec<usize>,
 }
 
 impl FnSig {
@@ -161,9 +167,11 @@ impl Extractor<'_> {
             syn::ReturnType::Default => None,
             syn::ReturnType::Type(_, t) => Some(self.lower(t)),
         };
-        let static_closures = static_closure_params(sig);
+        let static_closures = static_params(sig, &["FnOnce", "FnMut", "Fn"]);
+        let static_futures = static_params(sig, &["Future"]);
         FnSig {
             static_closures,
+            static_futures,
             name: sig.ident.to_string(),
             owner: self.self_ty.as_ref().and_then(|t| t.last().map(str::to_owned)),
             params,
@@ -186,27 +194,23 @@ impl Extractor<'_> {
     }
 }
 
-/// Positions of the parameters (`self` not counted) whose type is a closure bounded
-/// `'static`: a generic parameter with `Fn*` and `'static` bounds (inline or in the `where`
-/// clause), or `impl Fn*(..) + 'static`.
-fn static_closure_params(sig: &syn::Signature) -> Vec<usize> {
-    fn static_fn_bounds<'b>(bounds: impl IntoIterator<Item = &'b syn::TypeParamBound>) -> bool {
+/// Positions of the parameters (`self` not counted) whose type is bounded by one of `traits`
+/// (`Fn*` for closures, `Future` for futures) and `'static`: a generic parameter with those
+/// bounds (inline or in the `where` clause), or `impl Trait + 'static`.
+fn static_params(sig: &syn::Signature, traits: &[&str]) -> Vec<usize> {
+    let static_fn_bounds = |bounds: &mut dyn Iterator<Item = &syn::TypeParamBound>| -> bool {
         let (mut is_fn, mut is_static) = (false, false);
         for b in bounds {
             match b {
                 syn::TypeParamBound::Trait(t) => {
-                    is_fn |= t
-                        .path
-                        .segments
-                        .last()
-                        .is_some_and(|s| matches!(s.ident.to_string().as_str(), "FnOnce" | "FnMut" | "Fn"));
+                    is_fn |= t.path.segments.last().is_some_and(|s| traits.iter().any(|t| s.ident == t));
                 }
                 syn::TypeParamBound::Lifetime(l) => is_static |= l.ident == "static",
                 _ => {}
             }
         }
         is_fn && is_static
-    }
+    };
     let mut generic: Vec<String> = Vec::new();
     let mut bounds: HashMap<String, Vec<&syn::TypeParamBound>> = HashMap::new();
     for p in sig.generics.type_params() {
@@ -224,7 +228,7 @@ fn static_closure_params(sig: &syn::Signature) -> Vec<usize> {
         }
     }
     for (name, b) in &bounds {
-        if static_fn_bounds(b.iter().copied()) {
+        if static_fn_bounds(&mut b.iter().copied()) {
             generic.push(name.clone());
         }
     }
@@ -236,7 +240,7 @@ fn static_closure_params(sig: &syn::Signature) -> Vec<usize> {
             let syn::FnArg::Typed(pt) = a else { return None };
             let is_static = match &*pt.ty {
                 syn::Type::Path(p) => p.path.get_ident().is_some_and(|id| generic.contains(&id.to_string())),
-                syn::Type::ImplTrait(t) => static_fn_bounds(&t.bounds),
+                syn::Type::ImplTrait(t) => static_fn_bounds(&mut t.bounds.iter()),
                 _ => false,
             };
             is_static.then_some(i)
@@ -267,6 +271,12 @@ fn derives_deref(attrs: &[syn::Attribute]) -> bool {
 }
 
 impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
+    fn visit_item_macro(&mut self, i: &'ast syn::ItemMacro) {
+        for item in cfg_macro_items(&i.mac).unwrap_or_default() {
+            self.visit_item(&item);
+        }
+    }
+
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
         if let Some(last) = p.path.segments.last() {
             let name = last.ident.to_string();

@@ -137,11 +137,23 @@ struct Frame {
     /// A closure run in place by a method of a held guard (`conn.transaction(|c| ..)`): the
     /// enclosing frame's guards are held while it runs.
     in_place: bool,
+    /// The frame runs as a task of its own (given to `tokio::spawn`), or inside one: what it
+    /// acquires is not the function's acquisition.
+    detached: bool,
 }
 
 impl Frame {
     fn new(kind: FrameKind, is_async: bool) -> Frame {
-        Frame { kind, is_async, loop_depth: 0, loops: Vec::new(), per_item: None, once: false, in_place: false }
+        Frame {
+            kind,
+            is_async,
+            loop_depth: 0,
+            loops: Vec::new(),
+            per_item: None,
+            once: false,
+            in_place: false,
+            detached: false,
+        }
     }
 }
 
@@ -165,6 +177,9 @@ pub struct BodyCx<'a> {
     breaks: Vec<Vec<Vec<bool>>>,
     /// Set while walking the arguments of an offloading call (`spawn_blocking`).
     offloading: bool,
+    /// Set while walking the arguments of a call that runs them as a task of their own
+    /// (`tokio::spawn`, a workspace function taking a `'static` future or closure).
+    detaching: bool,
     /// True while walking a `static` initialiser.
     in_static: bool,
     /// Facts recorded for cross-function analyses.
@@ -241,6 +256,7 @@ impl<'a> ItemWalker<'a, '_> {
             alive: Vec::new(),
             breaks: Vec::new(),
             offloading: false,
+            detaching: false,
             in_static: false,
             facts: FnFacts::default(),
             registered: Vec::new(),
@@ -430,7 +446,10 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
     }
 
     fn visit_item_macro(&mut self, i: &'ast syn::ItemMacro) {
-        self.walk_static_macro(&i.mac);
+        match crate::index::cfg_macro_items(&i.mac) {
+            Some(items) => items.iter().for_each(|item| self.visit_item(item)),
+            None => self.walk_static_macro(&i.mac),
+        }
     }
 
     fn visit_block(&mut self, _: &'ast syn::Block) {

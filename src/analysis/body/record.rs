@@ -128,7 +128,8 @@ impl BodyCx<'_> {
     /// Records acquisitions from these pools, with the guards held there that were taken
     /// through calls: whether those share the pool is the crate stage's call.
     fn record_acquisitions(&mut self, uses: Vec<(String, Span)>) {
-        if uses.is_empty() {
+        // a spawned task's acquisitions are its own, not its spawner's
+        if uses.is_empty() || self.frames.iter().any(|f| f.detached) {
             return;
         }
         let mut held = self.held_guards();
@@ -240,6 +241,7 @@ impl BodyCx<'_> {
             shown: path[path.len().saturating_sub(2)..].join("::"),
             held: Vec::new(),
             fn_args: self.fn_args(c.args.iter()),
+            detached: false,
         })
     }
 
@@ -278,6 +280,7 @@ impl BodyCx<'_> {
             shown: format!("{owner}::{method}"),
             held: Vec::new(),
             fn_args: self.fn_args(m.args.iter()),
+            detached: false,
         })
     }
 
@@ -355,7 +358,7 @@ impl BodyCx<'_> {
         }
         if let Some(call) = self.call_fact(c, path) {
             let held = self.held_guards();
-            self.facts.calls.push(CallFact { held, ..call });
+            self.facts.calls.push(CallFact { held, detached: self.frames.iter().any(|f| f.detached), ..call });
         }
         self.record_registrations(path, c.args.iter(), true);
     }
@@ -383,7 +386,7 @@ impl BodyCx<'_> {
         let method = m.method.to_string();
         if let Some(call) = self.method_call_fact(m, &recv) {
             let held = self.held_guards();
-            self.facts.calls.push(CallFact { held, ..call });
+            self.facts.calls.push(CallFact { held, detached: self.frames.iter().any(|f| f.detached), ..call });
         }
         self.record_registrations(std::slice::from_ref(&method), m.args.iter(), false);
     }

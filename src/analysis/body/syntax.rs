@@ -239,6 +239,18 @@ pub(super) fn is_nested_tail(e: &syn::Expr) -> bool {
         || matches!(e, syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_))
 }
 
+/// The branching value an `Ok(..)`/`Some(..)` tail wraps (`Ok(match pool { .. })`): its arms
+/// are the function's tails, each with its own bindings in scope.
+pub(super) fn wrapped_nested_tail(e: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::Call(c) = strip_parens(e) else { return None };
+    let syn::Expr::Path(p) = &*c.func else { return None };
+    let wraps = p.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some");
+    match (wraps, c.args.first()) {
+        (true, Some(inner)) if c.args.len() == 1 && is_nested_tail(inner) => Some(inner),
+        _ => None,
+    }
+}
+
 /// `Err(..)` and `return Err(..)`: error exits.
 pub fn is_err_expr(e: &syn::Expr) -> bool {
     match strip_parens(e) {

@@ -232,8 +232,14 @@ impl Walker<'_, '_> {
 
     /// Walks an expression; returns whether it diverges. `tail`: its value is the frame's result.
     pub(super) fn expr_in_tail(&mut self, e: &syn::Expr, tail: bool) -> bool {
-        if tail && self.body.frames.len() == 1 && !is_nested_tail(e) {
-            self.body.record_return(e);
+        if tail && self.body.frames.len() == 1 {
+            // `Ok(match pool { Pool(p) => p.get()?, .. })`: what each arm yields is returned
+            if let Some(inner) = wrapped_nested_tail(e) {
+                return self.expr_in_tail(inner, true);
+            }
+            if !is_nested_tail(e) {
+                self.body.record_return(e);
+            }
         }
         let diverges = match e {
             syn::Expr::Block(b) => self.block_in_tail(&b.block, tail),
@@ -394,10 +400,13 @@ impl Walker<'_, '_> {
             path.as_ref().is_some_and(|p| path_ends_with_any(p, &self.body.file.catalog.std.state.lazy_constructors));
         // a workspace function taking a `'static` closure runs it elsewhere (its own
         // `spawn_blocking` wrapper, a thread pool)
-        let runs_elsewhere: Vec<usize> = path
-            .as_ref()
-            .and_then(|p| self.body.resolve_fn(p))
-            .map(|sig| sig.static_closures.clone())
+        let callee = path.as_ref().and_then(|p| self.body.resolve_fn(p));
+        let runs_elsewhere: Vec<usize> = callee.map(|sig| sig.static_closures.clone()).unwrap_or_default();
+        // a task of its own: `tokio::spawn(async { .. })`, or a workspace function taking a
+        // `'static` future or closure (the service's own `spawn_try_task`)
+        let spawns = path.as_ref().is_some_and(|p| path_ends_with_any(p, &waits.spawns));
+        let detached: Vec<usize> = callee
+            .map(|sig| sig.static_closures.iter().chain(&sig.static_futures).copied().collect())
             .unwrap_or_default();
         let saved = std::mem::replace(&mut self.body.offloading, offload);
         let saved_context = std::mem::replace(
@@ -406,10 +415,12 @@ impl Walker<'_, '_> {
         );
         for (i, a) in c.args.iter().enumerate() {
             self.body.offloading = offload || runs_elsewhere.contains(&i);
+            self.body.detaching = spawns || detached.contains(&i);
             d |= self.expr(a);
             self.note_move(a);
         }
         self.body.offloading = saved;
+        self.body.detaching = false;
         self.body.closure_context = saved_context;
         if let Some(p) = &path {
             self.body.record_call(c, p);
@@ -594,6 +605,7 @@ impl Walker<'_, '_> {
         let moved_in = captured.map(|e| self.body.owners_mentioned_except(e, &shadowed)).unwrap_or_default();
         let saved_breaks = std::mem::take(&mut self.body.breaks);
         let saved_offloading = std::mem::replace(&mut self.body.offloading, false);
+        let detaching = std::mem::replace(&mut self.body.detaching, false);
         let context = std::mem::replace(&mut self.body.closure_context, ClosureContext::Plain);
         let on_guards = if kind == FrameKind::Closure { self.body.in_place_with.take() } else { None };
         let saved_in_place = self.body.in_place_with.take();
@@ -602,6 +614,7 @@ impl Walker<'_, '_> {
         frame.per_item =
             self.body.per_item_context().or((context == ClosureContext::PerItem).then_some(PerItem::Iterator));
         frame.once = self.body.frames.last().is_some_and(|f| f.once) || context == ClosureContext::Once;
+        frame.detached = detaching || self.body.frames.last().is_some_and(|f| f.detached);
         self.body.frames.push(frame);
         self.body.scopes.push(Scope::default());
         for id in moved_in {
@@ -618,6 +631,7 @@ impl Walker<'_, '_> {
         self.body.in_place_with = saved_in_place;
         self.body.breaks = saved_breaks;
         self.body.offloading = saved_offloading;
+        self.body.detaching = detaching;
         self.body.closure_context = context;
     }
 
