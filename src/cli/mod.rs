@@ -109,7 +109,7 @@ struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
-    /// Print findings only: no summary line.
+    /// Print findings only: no summary line, no progress line.
     #[arg(long, short)]
     quiet: bool,
     /// Also analyse integration tests and benchmarks (`tests/`, `benches/` of a package),
