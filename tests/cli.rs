@@ -70,6 +70,22 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
     insta::assert_snapshot!("sarif", out);
 }
 
+/// Progress is drawn only on a terminal; in tests stderr is a pipe, as in CI and scripts.
+#[test]
+fn no_progress_is_drawn_when_stderr_is_not_a_terminal() {
+    for format in ["human", "json"] {
+        let (code, out, err) = run(&["check", SAMPLE, "--format", format]);
+        assert_eq!(code, 1);
+        for text in [&out, &err] {
+            assert!(
+                !text.contains('\r') && !text.contains("files read") && !text.contains("files analysed"),
+                "{text:?}"
+            );
+        }
+        assert!(err.is_empty(), "nothing on stderr: {err:?}");
+    }
+}
+
 #[test]
 fn github_output_is_workflow_commands() {
     let (code, out, _) = run(&["check", SAMPLE, "--format", "github"]);

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod output;
+mod progress;
 use output::{ColorChoice, FormatTarget, MessageFormat};
 
 /// Finds database connection-pool misuse in Rust source before it ships.
@@ -108,7 +109,7 @@ struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
-    /// Print findings only: no summary line.
+    /// Print findings only: no summary line, no progress line.
     #[arg(long, short)]
     quiet: bool,
     /// Also analyse integration tests and benchmarks (`tests/`, `benches/` of a package),
@@ -253,6 +254,7 @@ fn check(mut args: CheckArgs, cargo: bool) -> Result<u8> {
     };
     let config = load_config(args.config.as_deref(), paths.first().map_or(Path::new("."), PathBuf::as_path))?;
     let rules = selected_rules(&args, &config)?;
+    let (progress, display) = progress::Display::start(args.quiet);
     let opts = ScanOptions {
         paths,
         jobs: args.jobs,
@@ -262,8 +264,10 @@ fn check(mut args: CheckArgs, cargo: bool) -> Result<u8> {
         config,
         cache_dir: if args.no_cache { None } else { engine::cache::default_dir() },
         evidence: false,
+        progress,
     };
     let mut report = engine::scan(&opts)?;
+    display.finish();
     if let Some(base) = &args.diff {
         review::keep_changed(&mut report, base)?;
     }
@@ -294,7 +298,10 @@ fn evidence(args: EvidenceArgs) -> Result<u8> {
     opts.max_file_size = config.max_file_size.unwrap_or(opts.max_file_size);
     opts.config = config;
     opts.evidence = true;
+    let display;
+    (opts.progress, display) = progress::Display::start(false);
     let report = engine::scan(&opts)?;
+    display.finish();
     let mut out = std::io::stdout().lock();
     match args.format {
         EvidenceFormat::Human => crate::report::evidence::render_human(&report, &mut out)?,

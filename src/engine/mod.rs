@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod discover;
 pub mod packages;
+pub mod progress;
 mod timings;
 pub mod workspace;
 
@@ -19,9 +20,11 @@ use crate::rules::{self, Rule};
 use crate::source::{SourceFile, SourceMap, Span};
 use crate::suppress::{self, Suppression};
 use aho_corasick::{AhoCorasick, MatchKind};
+use progress::{Phase, Progress};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 use timings::Timings;
 
 /// What to scan and how.
@@ -44,6 +47,8 @@ pub struct ScanOptions {
     pub cache_dir: Option<PathBuf>,
     /// Also collect what poolcheck believes about the scanned files (`poolcheck evidence`).
     pub evidence: bool,
+    /// Counters the scan bumps as it reads and analyses files, for a progress display.
+    pub progress: Option<Arc<progress::Progress>>,
 }
 
 impl ScanOptions {
@@ -58,6 +63,7 @@ impl ScanOptions {
             config: Config::default(),
             cache_dir: None,
             evidence: false,
+            progress: None,
         }
     }
 }
@@ -137,6 +143,14 @@ fn scan_discovered(
     let prefilter = Prefilter::new(catalog);
     let crate_name = |owner: &Option<usize>| owner.map_or("", |p| packages.roots[p].crate_name.as_str());
 
+    // one relaxed atomic add per file and phase: nothing a scan can measure
+    let bump = |count: &dyn Fn(&Progress)| {
+        if let Some(progress) = opts.progress.as_deref() {
+            count(progress);
+        }
+    };
+    let files = found.len();
+    bump(&|p| p.start_reading(files));
     let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build()?;
     pool.install(|| {
         // pass 1: read, parse, extract facts
@@ -148,9 +162,11 @@ fn scan_discovered(
                 let parse_all = owner.is_none_or(|p| packages.roots[p].uses_pools);
                 first_pass(id, file, opts, parse_all, &prefilter)
             })
+            .inspect(|_| bump(&Progress::file_read))
             .collect();
 
         timings.lap("read and parse");
+        bump(&|p| p.enter(Phase::Indexing));
         // constants used by parsed files but defined in files the prefilter skipped
         load_wanted_consts(&mut parsed, &found, &owners, opts, &prefilter);
 
@@ -179,6 +195,7 @@ fn scan_discovered(
         };
 
         timings.lap("index");
+        bump(&|p| p.enter(Phase::Analysing));
         // pass 2: analyse
         let analysed: Vec<(Vec<Diagnostic>, FileFnFacts)> = parsed
             .par_iter()
@@ -198,11 +215,13 @@ fn scan_discovered(
                 }
                 _ => Default::default(),
             })
+            .inspect(|_| bump(&Progress::file_analysed))
             .collect();
 
         // workspace-level analyses over the function summaries of every crate (their keys are
         // crate-qualified, so one call graph holds them all and calls cross crates)
         timings.lap("analysis");
+        bump(&|p| p.enter(Phase::Reporting));
         let mut merged = FileFnFacts::default();
         let mut diagnostics: Vec<Vec<Diagnostic>> = Vec::with_capacity(analysed.len());
         for (diags, facts) in analysed {
