@@ -3,19 +3,10 @@
 //! (`tests/fix_compiles/standins`), and compile the result with `rustc`: a `drop` inserted before
 //! a later use, move or capture of the guard fails to build with E0382, and the tests see it.
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-fn poolcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("poolcheck")
-        .unwrap()
-        .args(args)
-        .current_dir(dir)
-        .env("POOLCHECK_CACHE_DIR", std::env::temp_dir().join("poolcheck-tests-cache"))
-        .output()
-        .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
-}
+mod support;
+use support::poolcheck_in as poolcheck;
 
 fn rustc() -> std::process::Command {
     std::process::Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))

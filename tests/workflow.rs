@@ -1,19 +1,8 @@
 //! End-to-end tests of the team-workflow features: configuration, suppressions, baselines,
 //! `--diff` against a real git repository, and the effective-configuration printout.
 
-use assert_cmd::Command;
-use std::path::Path;
-
-fn poolcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("poolcheck")
-        .unwrap()
-        .args(args)
-        .current_dir(dir)
-        .env("POOLCHECK_CACHE_DIR", std::env::temp_dir().join("poolcheck-tests-cache"))
-        .output()
-        .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
-}
+mod support;
+use support::poolcheck_in as poolcheck;
 
 const POOLS: &str = "use sqlx::postgres::PgPoolOptions;\n\npub async fn api(url: &str) {\n    let _ = PgPoolOptions::new()\n        .max_connections(60)\n        .connect(url)\n        .await;\n}\n";
 
