@@ -458,6 +458,10 @@ pub struct Framework {
     /// Parameter types that make a trait-impl method an RPC handler: tonic `Request`.
     #[serde(default)]
     pub request_types: Vec<String>,
+    /// Attributes on an `impl` block that make every method in it a handler: async-graphql
+    /// `#[Object]`, juniper `#[graphql_object]`.
+    #[serde(default)]
+    pub impl_attributes: Vec<String>,
 }
 
 /// Names of pool settings in configuration files.
@@ -604,6 +608,7 @@ impl Catalog {
                 registrar_methods: Vec::new(),
                 registrar_macros: Vec::new(),
                 request_types: Vec::new(),
+                impl_attributes: Vec::new(),
             });
         }
         Catalog::new(crates, base.std.clone(), frameworks, base.config_keys.clone())

@@ -230,8 +230,15 @@ const PER_ITEM_ADAPTORS: &[&str] =
 
 /// Walks every function, method and static of a file.
 pub fn walk_file(file: &syn::File, cx: &FileCx<'_>, rules: &[&dyn Rule], out: &mut Vec<Diagnostic>) -> FileFnFacts {
-    let mut items =
-        ItemWalker { cx, rules, out, self_ty: None, module: cx.module.clone(), facts: FileFnFacts::default() };
+    let mut items = ItemWalker {
+        cx,
+        rules,
+        out,
+        self_ty: None,
+        module: cx.module.clone(),
+        facts: FileFnFacts::default(),
+        in_resolver: false,
+    };
     items.visit_file(file);
     items.facts
 }
@@ -243,6 +250,9 @@ struct ItemWalker<'a, 'b> {
     self_ty: Option<TypeRef>,
     module: Vec<String>,
     facts: FileFnFacts,
+    /// Walking the methods of a GraphQL resolver impl (`#[Object] impl Query`): each runs per
+    /// request.
+    in_resolver: bool,
 }
 
 impl<'a> ItemWalker<'a, '_> {
@@ -317,17 +327,12 @@ impl<'a> ItemWalker<'a, '_> {
     /// A framework's handler attribute (in a file that imports the framework, or written with
     /// its path), or a tonic `Request` parameter in a trait impl.
     fn is_handler(&self, sig: &syn::Signature, attrs: &[syn::Attribute]) -> bool {
+        if self.in_resolver || self.has_framework_attribute(attrs, |fw| &fw.attributes) {
+            return true;
+        }
         let catalog = self.cx.catalog;
         for fw in &catalog.frameworks {
             let imported = self.cx.imports_any(&fw.paths);
-            for a in attrs {
-                let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
-                let Some(last) = segs.last() else { continue };
-                let qualified = segs.len() > 1 && fw.paths.iter().any(|p| p == &segs[0]);
-                if fw.attributes.contains(last) && (imported || qualified) {
-                    return true;
-                }
-            }
             if imported && !fw.request_types.is_empty() && self.self_ty.is_some() {
                 let takes_request = sig.inputs.iter().any(|i| match i {
                     syn::FnArg::Typed(pt) => lower_type(&pt.ty, self.cx.uses, None)
@@ -341,6 +346,23 @@ impl<'a> ItemWalker<'a, '_> {
             }
         }
         false
+    }
+
+    /// Whether one of `attrs` is one of a framework's attributes (`list` picks which), in a
+    /// file that imports the framework or written with its path.
+    fn has_framework_attribute(
+        &self,
+        attrs: &[syn::Attribute],
+        list: impl Fn(&crate::catalog::Framework) -> &Vec<String>,
+    ) -> bool {
+        self.cx.catalog.frameworks.iter().any(|fw| {
+            let imported = self.cx.imports_any(&fw.paths);
+            attrs.iter().any(|a| {
+                let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+                let qualified = segs.len() > 1 && fw.paths.iter().any(|p| p == &segs[0]);
+                segs.last().is_some_and(|last| list(fw).contains(last)) && (imported || qualified)
+            })
+        })
     }
 
     fn walk_static(&mut self, name: &syn::Ident, ty: &syn::Type, init: &syn::Expr) {
@@ -421,6 +443,7 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
             return;
         }
         let saved = self.self_ty.replace(lower_type(&i.self_ty, self.cx.uses, None));
+        self.in_resolver = self.has_framework_attribute(&i.attrs, |fw| &fw.impl_attributes);
         for item in &i.items {
             match item {
                 syn::ImplItem::Fn(f) => self.walk_fn(&f.sig, &f.block, &f.attrs),
@@ -428,6 +451,7 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
                 _ => {}
             }
         }
+        self.in_resolver = false;
         self.self_ty = saved;
     }
 
