@@ -113,18 +113,18 @@ impl Packages {
     /// (directly or not), loaded as packages: where the scanned crates' callers are, and so
     /// where requests and loops reach them from.
     pub fn dependents(&mut self, of: &BTreeSet<usize>) -> BTreeSet<usize> {
-        let mut members: BTreeSet<usize> = BTreeSet::new();
-        let mut seen_roots: BTreeSet<PathBuf> = BTreeSet::new();
+        // a package outside any workspace has no dependents to read; one workspace's members
+        // are read once, not once per member scanned
+        let mut workspaces: BTreeSet<PathBuf> = BTreeSet::new();
         for &p in of {
             let root = self.roots[p].root.clone();
-            // one workspace's members are read once, not once per member scanned
-            if seen_roots.contains(&root) {
-                continue;
-            }
-            let Ok(dirs) = workspace_members(&root) else { continue };
+            workspaces.extend(self.workspace_root_of(&root));
+        }
+        let mut members: BTreeSet<usize> = BTreeSet::new();
+        for workspace in workspaces {
+            let Ok(dirs) = workspace_members(&workspace) else { continue };
             for dir in dirs {
                 let Ok(dir) = std::fs::canonicalize(&dir) else { continue };
-                seen_roots.insert(dir.clone());
                 members.extend(self.package_of_dir(&dir).filter(|&m| self.roots[m].root == dir));
             }
         }
@@ -173,7 +173,11 @@ impl Packages {
 
     /// The crate name and dependencies of the manifest in `dir`, if it declares a package.
     fn read_manifest(&mut self, dir: &Path) -> Option<(String, Vec<Dependency>)> {
-        let doc = read_toml(&dir.join("Cargo.toml"))?;
+        let doc = read_toml(&dir.join("Cargo.toml"));
+        if !self.workspace_deps.contains_key(dir) {
+            self.note_workspace(dir, doc.as_ref());
+        }
+        let doc = doc?;
         let package = doc.get("package")?;
         let package_name = package.get("name").and_then(|v| v.as_str()).unwrap_or_default();
         let lib_name = doc.get("lib").and_then(|l| l.get("name")).and_then(|v| v.as_str());
@@ -209,25 +213,31 @@ impl Packages {
     /// A `[workspace.dependencies]` entry of the workspace around `dir`, with the folder its
     /// paths are relative to.
     fn workspace_dep(&mut self, dir: &Path, key: &str) -> Option<(toml::Value, PathBuf)> {
+        let root = self.workspace_root_of(dir)?;
+        let table = self.workspace_deps.get(&root)?.as_ref()?;
+        Some((table.get(key)?.clone(), root))
+    }
+
+    /// The nearest folder at or above `dir` whose `Cargo.toml` has a `[workspace]`.
+    fn workspace_root_of(&mut self, dir: &Path) -> Option<PathBuf> {
         for ancestor in dir.ancestors() {
-            let table = match self.workspace_deps.get(ancestor) {
-                Some(known) => known.clone(),
-                None => {
-                    let doc = read_toml(&ancestor.join("Cargo.toml"));
-                    let is_workspace = doc.as_ref().is_some_and(|d| d.contains_key("workspace"));
-                    let deps = doc
-                        .filter(|_| is_workspace)
-                        .and_then(|d| d.get("workspace")?.get("dependencies")?.as_table().cloned());
-                    let entry = if is_workspace { Some(deps.unwrap_or_default()) } else { None };
-                    self.workspace_deps.insert(ancestor.to_path_buf(), entry.clone());
-                    entry
-                }
-            };
-            if let Some(table) = table {
-                return Some((table.get(key)?.clone(), ancestor.to_path_buf()));
+            if !self.workspace_deps.contains_key(ancestor) {
+                let doc = read_toml(&ancestor.join("Cargo.toml"));
+                self.note_workspace(ancestor, doc.as_ref());
+            }
+            if self.workspace_deps.get(ancestor).is_some_and(Option::is_some) {
+                return Some(ancestor.to_path_buf());
             }
         }
         None
+    }
+
+    /// Remembers whether the manifest of `dir` (read once) makes it a workspace root, with its
+    /// `[workspace.dependencies]`.
+    fn note_workspace(&mut self, dir: &Path, doc: Option<&toml::Table>) {
+        let workspace = doc.and_then(|d| d.get("workspace"));
+        let entry = workspace.map(|w| w.get("dependencies").and_then(|d| d.as_table()).cloned().unwrap_or_default());
+        self.workspace_deps.insert(dir.to_path_buf(), entry);
     }
 }
 
