@@ -332,8 +332,7 @@ impl<'a> ItemWalker<'a, '_> {
         }
         let catalog = self.cx.catalog;
         for fw in &catalog.frameworks {
-            let imported = self.cx.imports_any(&fw.paths);
-            if imported && !fw.request_types.is_empty() && self.self_ty.is_some() {
+            if !fw.request_types.is_empty() && self.self_ty.is_some() && self.cx.imports_any(&fw.paths) {
                 let takes_request = sig.inputs.iter().any(|i| match i {
                     syn::FnArg::Typed(pt) => lower_type(&pt.ty, self.cx.uses, None)
                         .last()
@@ -355,12 +354,14 @@ impl<'a> ItemWalker<'a, '_> {
         attrs: &[syn::Attribute],
         list: impl Fn(&crate::catalog::Framework) -> &Vec<String>,
     ) -> bool {
-        self.cx.catalog.frameworks.iter().any(|fw| {
-            let imported = self.cx.imports_any(&fw.paths);
-            attrs.iter().any(|a| {
-                let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
-                let qualified = segs.len() > 1 && fw.paths.iter().any(|p| p == &segs[0]);
-                segs.last().is_some_and(|last| list(fw).contains(last)) && (imported || qualified)
+        // most functions carry no attribute, and the imports are looked at only for a name
+        // that is one of a framework's
+        attrs.iter().any(|a| {
+            let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+            let Some(last) = segs.last() else { return false };
+            self.cx.catalog.frameworks.iter().any(|fw| {
+                list(fw).contains(last)
+                    && ((segs.len() > 1 && fw.paths.iter().any(|p| p == &segs[0])) || self.cx.imports_any(&fw.paths))
             })
         })
     }
