@@ -445,3 +445,24 @@ fn a_library_scanned_alone_is_reached_through_the_workspace_members_that_use_it(
     );
     assert_eq!(doc["summary"]["files_scanned"], 1, "the dependent is evidence, not scanned");
 }
+
+#[test]
+fn pool_per_call_help_fits_the_case() {
+    let helps = |file: &str| -> Vec<String> {
+        let (_, json, _) = run(&["check", file, "--format", "json", "--select", "pool-per-call"]);
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        doc["diagnostics"].as_array().unwrap().iter().map(|d| d["help"].as_str().unwrap().to_owned()).collect()
+    };
+    let batch = helps("fixtures/pool-per-call/batch_jobs.rs");
+    assert!(batch.iter().any(|h| h.starts_with("build the pool once before the loop")), "{batch:?}");
+    assert!(batch.iter().all(|h| !h.contains("application state")), "a loop is not a request: {batch:?}");
+    let handlers = helps("fixtures/pool-per-call/reports_axum.rs");
+    assert!(
+        handlers.iter().any(|h| h.starts_with("build the pool once at startup, keep it in the application state")),
+        "{handlers:?}"
+    );
+    assert!(
+        handlers.iter().any(|h| h.starts_with("take a connection from the application's shared pool")),
+        "{handlers:?}"
+    );
+}

@@ -56,7 +56,6 @@ impl Rule for PoolPerCall {
         for (i, f) in facts.fns.iter().enumerate() {
             for c in &f.constructions {
                 let what = if c.pool { "builds a new pool" } else { "opens a new connection" };
-                let help = "build the pool once at startup, share it through the application state, and take connections from it";
                 let d = match (c.per_item, &facts.per_request[i]) {
                     (Some(per_item), _) => {
                         let place = match per_item {
@@ -90,8 +89,26 @@ impl Rule for PoolPerCall {
                     }
                     (None, None) => continue,
                 };
-                out.push(d.with_help(help));
+                out.push(d.with_help(help(c.pool, c.per_item.is_some())));
             }
+        }
+    }
+}
+
+/// The fix for the case: a pool or a raw connection, made per item of a loop or per request.
+fn help(pool: bool, per_item: bool) -> &'static str {
+    match (pool, per_item) {
+        (true, true) => {
+            "build the pool once before the loop (or at startup) and take a connection from it for each item, or one for the whole batch"
+        }
+        (false, true) => {
+            "open the connection once before the loop and reuse it for every item, or take connections from a pool shared by the batch"
+        }
+        (true, false) => {
+            "build the pool once at startup, keep it in the application state (`State`, `Data`, `Extension`), and take a connection from it here"
+        }
+        (false, false) => {
+            "take a connection from the application's shared pool instead of opening one per request: a new connection costs a handshake and is not counted by any pool limit"
         }
     }
 }
