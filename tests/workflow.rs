@@ -225,3 +225,21 @@ fn include_tests_analyses_code_behind_test_support_cfgs() {
     let at: Vec<&str> = lines.iter().map(|l| l.rsplit_once(".rs:").map_or("", |(_, at)| at)).collect();
     assert_eq!(at, ["13:5", "23:9", "31:5", "41:9", "49:5", "56:5", "63:5"], "{with_tests}");
 }
+
+#[test]
+fn crates_declared_in_the_configuration_hold_inside_their_own_crate() {
+    // `ourdb` defines its pool and guard itself; without the declaration poolcheck cannot know
+    // what `checkout` hands out, and its own definition must not shadow the declaration
+    let lib = "pub struct DbPool { inner: std::sync::Arc<Inner> }\npub struct DbConn { raw: u64 }\nstruct Inner;\n\nimpl DbPool {\n    pub async fn checkout(&self) -> Result<DbConn, ()> {\n        Ok(DbConn { raw: 0 })\n    }\n}\n\npub async fn audit(pool: &DbPool) -> Result<(), ()> {\n    let conn = pool.checkout().await?;\n    tokio::time::sleep(std::time::Duration::from_secs(1)).await;\n    drop(conn);\n    Ok(())\n}\n";
+    let config = "[[crates]]\nname = \"ourdb\"\npaths = [\"ourdb\"]\npackages = [\"ourdb\"]\npool_types = [\"DbPool\"]\nguard_types = [{ name = \"DbConn\", kind = \"connection\" }]\nacquire = [{ method = \"checkout\", yields = \"connection\", is_async = true, returns = \"result\" }]\n";
+    let dir = project(&[
+        ("Cargo.toml", "[package]\nname = \"ourdb\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("src/lib.rs", lib),
+    ]);
+    let (_, without, _) = poolcheck(dir.path(), &["check", ".", "--format", "short"]);
+    assert_eq!(without.lines().count(), 0, "nothing is known without the declaration:\n{without}");
+    std::fs::write(dir.path().join("poolcheck.toml"), config).unwrap();
+    let (_, with, _) = poolcheck(dir.path(), &["check", ".", "--format", "short"]);
+    assert!(with.starts_with("src/lib.rs:13:5: warning[conn-held-while-waiting]"), "{with}");
+    assert_eq!(with.lines().count(), 1, "{with}");
+}

@@ -669,6 +669,18 @@ impl<'a> IndexView<'a> {
             Found::Ambiguous => return TypeClass::Unknown,
             Found::Missing => {}
         }
+        // what the project declares about its own crate's types (`[[crates]]` with
+        // `paths = ["ourdb"]`) holds inside that crate too, over the type's own definition
+        if !self.name.is_empty() {
+            let own = [self.name.to_owned(), name.clone()];
+            let declared: Vec<usize> = catalog.crates_for_path(&own).collect();
+            if !declared.is_empty() {
+                let class = catalogue_class(catalog, name, &declared);
+                if class != TypeClass::Unknown {
+                    return class;
+                }
+            }
+        }
         if let Some(krate) = self.struct_crate(name) {
             return TypeClass::Struct(ItemRef { krate: krate.to_owned(), name: name.clone() });
         }
