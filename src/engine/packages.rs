@@ -18,6 +18,9 @@ pub struct Packages {
     workspace_deps: HashMap<PathBuf, Option<toml::Table>>,
     /// Known packages.
     pub roots: Vec<PackageInfo>,
+    /// How many of `roots` have their path dependencies resolved (packages found later, such
+    /// as a workspace's dependents, are resolved by the next `load_path_deps`).
+    deps_resolved: usize,
 }
 
 /// One cargo package.
@@ -93,7 +96,7 @@ impl Packages {
     /// Loads the packages that known packages depend on by path, to a fixpoint, and records
     /// each package's path dependencies.
     pub fn load_path_deps(&mut self) {
-        let mut next = 0;
+        let mut next = self.deps_resolved;
         while next < self.roots.len() {
             let wanted: Vec<(String, PathBuf)> =
                 self.roots[next].deps.iter().filter_map(|d| Some((d.extern_name.clone(), d.path.clone()?))).collect();
@@ -107,6 +110,7 @@ impl Packages {
             self.roots[next].path_deps = resolved;
             next += 1;
         }
+        self.deps_resolved = next;
     }
 
     /// The members of the scanned packages' workspaces that depend on any of them by path
