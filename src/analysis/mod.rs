@@ -110,6 +110,19 @@ impl FileCx<'_> {
     }
 }
 
+/// The first identifier of `tokens` (inside groups and macro arguments too) that is one of
+/// `names`.
+pub fn first_ident_named(
+    tokens: impl IntoIterator<Item = proc_macro2::TokenTree>,
+    names: &[&str],
+) -> Option<proc_macro2::Ident> {
+    tokens.into_iter().find_map(|t| match t {
+        proc_macro2::TokenTree::Ident(i) if names.iter().any(|n| i == n) => Some(i),
+        proc_macro2::TokenTree::Group(g) => first_ident_named(g.stream(), names),
+        _ => None,
+    })
+}
+
 /// Source text as one line for a message: a chain split over lines joins back
 /// (`deadpool\n    .get()` → `deadpool.get()`), other line breaks become a space, and text
 /// longer than 80 characters is cut with `…`.

@@ -51,7 +51,7 @@ pub fn work_of(tokens: TokenStream, names: &[&str]) -> TxWork {
     let mut statements = Vec::new();
     split_statements(tokens, &mut statements);
     for statement in statements {
-        if !mentions(&statement, names) || ends_transaction(&statement) {
+        if super::first_ident_named(statement.iter().cloned(), names).is_none() || ends_transaction(&statement) {
             continue;
         }
         let mut literals = Vec::new();
@@ -85,14 +85,6 @@ fn split_statements(tokens: TokenStream, out: &mut Vec<Vec<TokenTree>>) {
     if !current.is_empty() {
         out.push(current);
     }
-}
-
-fn mentions(statement: &[TokenTree], names: &[&str]) -> bool {
-    statement.iter().any(|t| match t {
-        TokenTree::Ident(i) => names.iter().any(|n| i == n),
-        TokenTree::Group(g) => mentions(&g.stream().into_iter().collect::<Vec<_>>(), names),
-        _ => false,
-    })
 }
 
 fn ends_transaction(statement: &[TokenTree]) -> bool {

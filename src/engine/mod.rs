@@ -243,8 +243,13 @@ fn scan_discovered(
                 if let (Some(source), Some(file_facts)) = (&p.source, &p.facts) {
                     let krate = crate_view(owner);
                     let own = CrateIndex::build([file_facts], krate.name);
-                    let view = IndexView { name: krate.name, file: &own, krate: krate.index, deps: krate.deps };
-                    beliefs.extend(analysis::evidence::of_types(view, file_facts, source, id, catalog));
+                    beliefs.extend(analysis::evidence::of_types(
+                        krate.file_view(&own),
+                        file_facts,
+                        source,
+                        id,
+                        catalog,
+                    ));
                 }
             }
             beliefs
@@ -315,6 +320,14 @@ struct CrateView<'a> {
     deps: &'a [crate::index::DepIndex<'a>],
     /// Analyse code behind test-support `cfg`s too (`--include-tests`).
     test_support: bool,
+}
+
+impl<'a> CrateView<'a> {
+    /// What one of the crate's files sees: its own definitions (`own`, built from its facts)
+    /// first, then its crate's, then its dependencies'.
+    fn file_view(&self, own: &'a CrateIndex) -> IndexView<'a> {
+        IndexView { name: self.name, file: own, krate: self.index, deps: self.deps }
+    }
 }
 
 /// Runs the whole per-file pipeline on text in memory, as if `path` had that content: parse,
@@ -482,7 +495,7 @@ fn second_pass(
             source,
             catalog,
             krate: krate.name,
-            index: IndexView { name: krate.name, file: &own, krate: krate.index, deps: krate.deps },
+            index: krate.file_view(&own),
             uses: &facts.uses,
             module: module_of(&source.path),
             policy,

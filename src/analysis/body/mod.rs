@@ -59,6 +59,13 @@ pub struct Binding {
     pub source: Option<GuardSource>,
 }
 
+impl Binding {
+    /// Whether the binding stands for tracked guard `id`: it owns it, or is its own work.
+    pub fn stands_for(&self, id: usize) -> bool {
+        self.owns == Some(id) || self.families.contains(&id)
+    }
+}
+
 /// A guard followed through a function.
 #[derive(Debug, Clone)]
 pub struct Tracked {

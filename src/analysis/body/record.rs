@@ -254,10 +254,7 @@ impl BodyCx<'_> {
                 if p.path.get_ident().is_some_and(|id| self.lookup(&id.to_string()).is_some()) {
                     return None;
                 }
-                let TypeRef::Path { segments, .. } = lower_path(&p.path, self.file.uses, self.self_ty.as_ref()) else {
-                    return None;
-                };
-                Some((i, self.resolve_fn(&segments)?.key(), self.file.span(a)))
+                Some((i, self.resolve_fn_path(&p.path)?.key(), self.file.span(a)))
             })
             .collect()
     }
@@ -282,6 +279,15 @@ impl BodyCx<'_> {
             fn_args: self.fn_args(m.args.iter()),
             detached: false,
         })
+    }
+
+    /// The workspace function a path names as written (`list_users`, `routes::show`),
+    /// through the file's imports.
+    fn resolve_fn_path(&self, p: &syn::Path) -> Option<&FnSig> {
+        match lower_path(p, self.file.uses, self.self_ty.as_ref()) {
+            TypeRef::Path { segments, .. } => self.resolve_fn(&segments),
+            _ => None,
+        }
     }
 
     /// Resolves a function path of the crate (`helper`, `audit::bump`, `Repo::load`,
@@ -422,12 +428,8 @@ impl BodyCx<'_> {
                     if !self.facts.registrar_params.contains(&i) {
                         self.facts.registrar_params.push(i);
                     }
-                } else if let TypeRef::Path { segments, .. } =
-                    lower_path(&p.path, self.file.uses, self.self_ty.as_ref())
-                {
-                    if let Some(sig) = self.resolve_fn(&segments) {
-                        self.registered.push((sig.key(), self.file.span(a)));
-                    }
+                } else if let Some(sig) = self.resolve_fn_path(&p.path) {
+                    self.registered.push((sig.key(), self.file.span(a)));
                 }
             }
         }
@@ -446,10 +448,8 @@ impl BodyCx<'_> {
         let parser = Punctuated::<syn::Path, syn::Token![,]>::parse_terminated;
         if let Ok(paths) = syn::parse::Parser::parse2(parser, m.tokens.clone()) {
             for p in &paths {
-                if let TypeRef::Path { segments, .. } = lower_path(p, self.file.uses, self.self_ty.as_ref()) {
-                    if let Some(sig) = self.resolve_fn(&segments) {
-                        self.registered.push((sig.key(), self.file.span(p)));
-                    }
+                if let Some(sig) = self.resolve_fn_path(p) {
+                    self.registered.push((sig.key(), self.file.span(p)));
                 }
             }
         }

@@ -49,40 +49,38 @@ impl<'a> BodyCx<'a> {
     /// so uses in macros count too; a shadowing binding is taken for a use, which only ever
     /// makes the answer more cautious.
     pub fn mentioned_after(&self, id: usize, from: usize) -> Option<usize> {
-        let guard = self.tracked.get(id)?;
-        let end = self.scopes.get(guard.scope)?.block_end?;
-        let text = self.file.source.text.get(from..end)?;
-        let mut names = vec![guard.name.as_str()];
-        for b in self.scopes.iter().flat_map(|s| &s.bindings) {
-            if b.owns == Some(id) || b.families.contains(&id) {
-                names.push(&b.name);
-            }
-        }
-        // `from` starts a statement of the block and `end` is its closing brace, so the text is
-        // a run of whole statements and lexes on its own
-        let tokens: proc_macro2::TokenStream = text.parse().ok()?;
-        let line = first_ident_line(tokens, &names)?;
+        let (tokens, names) = self.rest_of_block(id, from)?;
+        let line = crate::analysis::first_ident_named(tokens, &names)?.span().start().line;
         Some(self.file.source.line_index(from) + line)
     }
 
     /// What the statements after a transaction's `begin` (to the end of its block) do with it.
     /// Whatever cannot be read (the `begin` is not a statement of its own) counts as writing.
     pub fn transaction_work(&self, id: usize) -> crate::analysis::sql::TxWork {
-        let writes = crate::analysis::sql::TxWork::Writes;
-        let Some(guard) = self.tracked.get(id) else { return writes };
-        let Some(end) = self.scopes.get(guard.scope).and_then(|s| s.block_end) else { return writes };
+        let guard = &self.tracked[id];
         let text = &self.file.source.text;
         // the statements after the one that began it: from the `;` that ends the `let`
-        let Some(after) = text.get(guard.acquired.end..end).and_then(|t| t.find(';')) else { return writes };
-        let Some(rest) = text.get(guard.acquired.end + after + 1..end) else { return writes };
-        let Ok(tokens) = rest.parse::<proc_macro2::TokenStream>() else { return writes };
-        let mut names = vec![guard.name.as_str()];
-        for b in self.scopes.iter().flat_map(|s| &s.bindings) {
-            if b.owns == Some(id) || b.families.contains(&id) {
-                names.push(&b.name);
-            }
+        let after_begin = text.get(guard.acquired.end..).and_then(|t| t.find(';')).map(|n| guard.acquired.end + n + 1);
+        match after_begin.and_then(|from| self.rest_of_block(id, from)) {
+            Some((tokens, names)) => crate::analysis::sql::work_of(tokens, &names),
+            None => crate::analysis::sql::TxWork::Writes,
         }
-        crate::analysis::sql::work_of(tokens, &names)
+    }
+
+    /// The tokens from byte `from` (the start of a statement of guard `id`'s block) to the end
+    /// of that block, with the names that stand for the guard there: its own and those of the
+    /// transactions and statements made from it. `None` when the guard is not bound in a block
+    /// or the text does not lex.
+    fn rest_of_block(&self, id: usize, from: usize) -> Option<(proc_macro2::TokenStream, Vec<&str>)> {
+        let guard = self.tracked.get(id)?;
+        let end = self.scopes.get(guard.scope)?.block_end?;
+        // `from` starts a statement of the block and `end` is its closing brace, so the text is
+        // a run of whole statements and lexes on its own
+        let tokens = self.file.source.text.get(from..end)?.parse().ok()?;
+        let mut names = vec![guard.name.as_str()];
+        names
+            .extend(self.scopes.iter().flat_map(|s| &s.bindings).filter(|b| b.stands_for(id)).map(|b| b.name.as_str()));
+        Some((tokens, names))
     }
 
     /// Whether guard `id` is live at this point.
@@ -138,10 +136,8 @@ impl<'a> BodyCx<'a> {
     pub fn mentions_guard(&self, e: &syn::Expr, id: usize) -> bool {
         let mut found = false;
         visit_idents(e, &mut |name| {
-            if let Some(b) = self.lookup(name) {
-                if b.owns == Some(id) || b.families.contains(&id) {
-                    found = true;
-                }
+            if self.lookup(name).is_some_and(|b| b.stands_for(id)) {
+                found = true;
             }
         });
         found

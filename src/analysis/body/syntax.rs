@@ -434,13 +434,3 @@ pub(super) fn unique(sigs: &[FnSig]) -> Option<&FnSig> {
         _ => None,
     }
 }
-
-/// The line (1-based, within the tokens' text) of the first identifier in `tokens` that is one
-/// of `names`, macro arguments included.
-pub(super) fn first_ident_line(tokens: proc_macro2::TokenStream, names: &[&str]) -> Option<usize> {
-    tokens.into_iter().find_map(|t| match t {
-        proc_macro2::TokenTree::Ident(i) if names.iter().any(|n| i == n) => Some(i.span().start().line),
-        proc_macro2::TokenTree::Group(g) => first_ident_line(g.stream(), names),
-        _ => None,
-    })
-}
