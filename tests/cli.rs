@@ -440,7 +440,11 @@ fn a_library_scanned_alone_is_reached_through_the_workspace_members_that_use_it(
         [
             ("crates/web/src/main.rs", 15, "`source_file` is registered as a request handler here"),
             ("crates/web/src/main.rs", 6, "calls `storage::lookup` per request"),
-            ("crates/storage/src/lib.rs", 11, "calls `open_index` per request"),
+            (
+                "crates/storage/src/lib.rs",
+                11,
+                "calls `open_index` per request, and drops the new pool when `lookup` returns"
+            ),
         ]
     );
     assert_eq!(doc["summary"]["files_scanned"], 1, "the dependent is evidence, not scanned");

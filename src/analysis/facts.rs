@@ -62,6 +62,33 @@ pub struct CallFact {
     /// Made in a task of its own (an `async` block given to `tokio::spawn`): it runs per
     /// request when its spawner does, but what it acquires is not its spawner's acquisition.
     pub detached: bool,
+    /// Made on a trait object or `impl Trait` value: the trait's name. The callee is one of
+    /// the implementations the call may run, so what follows from it may, not must, happen.
+    pub dispatched: Option<String>,
+    /// Runs once per item (in an iterating loop, or a closure or task made per item).
+    pub per_item: Option<PerItem>,
+    /// Runs once for the program (a once-cell or lazy initialiser, a static).
+    pub once: bool,
+    /// What it returns is bound here to a local that is only used in place (method calls,
+    /// borrows) and so dies at the end of its block: nothing the call makes outlives it.
+    pub result_dies: bool,
+}
+
+impl CallFact {
+    /// Whether what the call returns may reach the caller's caller: the call runs with its
+    /// caller (not in a task or once-cell of its own) and its result does not die here.
+    pub fn hands_result_on(&self) -> bool {
+        !self.detached && !self.once && !self.result_dies
+    }
+
+    /// The callee for a message: "`Repo::load`", or "`<Pg as Store>::load` (one of the
+    /// `Store` implementations this call may run)" for a dispatched call.
+    pub fn described(&self) -> String {
+        match &self.dispatched {
+            Some(t) => format!("`{}` (one of the `{t}` implementations this call may run)", self.shown),
+            None => format!("`{}`", self.shown),
+        }
+    }
 }
 
 /// Why a construction site runs once per item.
@@ -121,6 +148,9 @@ pub struct FnFacts {
     /// Positions of the parameters it hands to a framework's registrar (`get(handler)`): it is
     /// a registration wrapper, and what its callers pass there is a handler.
     pub registrar_params: Vec<usize>,
+    /// Its declared return type holds a pool (`PgPool`, `Result<Store>` where `Store` owns
+    /// one): a pool it builds may be handed out to its caller.
+    pub returns_pool: bool,
 }
 
 /// What the walker learnt of one file.

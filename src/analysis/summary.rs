@@ -29,6 +29,9 @@ pub struct CrateFacts {
     pub returns: Vec<BTreeMap<String, Vec<Step>>>,
     /// Per function: when it runs per request, the path from a handler to it.
     pub per_request: Vec<Option<Vec<Step>>>,
+    /// Per function: when it builds a pool and hands it to its caller (its return type holds
+    /// a pool), the path to where the pool is built.
+    pub new_pool: Vec<Option<Vec<Step>>>,
 }
 
 impl CrateFacts {
@@ -43,6 +46,7 @@ impl CrateFacts {
         let mut facts = CrateFacts { fns, by_key, ..CrateFacts::default() };
         facts.acquires = facts.fixpoint_acquires();
         facts.returns = facts.fixpoint_returns();
+        facts.new_pool = facts.fixpoint_new_pool();
         let mut registered = registered.to_vec();
         registered.extend(facts.registered_through_wrappers());
         facts.per_request = facts.reach_from_handlers(&registered);
@@ -131,7 +135,7 @@ impl CrateFacts {
                     if acq[i].contains_key(&mine) {
                         continue;
                     }
-                    let mut path = vec![Step { span: c.span, note: format!("calls `{}`", c.shown) }];
+                    let mut path = vec![Step { span: c.span, note: format!("calls {}", c.described()) }];
                     path.extend(witness);
                     acq[i].insert(mine, path);
                     grew = true;
@@ -147,6 +151,42 @@ impl CrateFacts {
             }
         }
         acq
+    }
+
+    /// Which functions hand a new pool to their caller: those whose return type holds a pool
+    /// and that build one once per call, or take one from such a function and do not let it
+    /// die, to a fixpoint.
+    fn fixpoint_new_pool(&self) -> Vec<Option<Vec<Step>>> {
+        let mut new_pool: Vec<Option<Vec<Step>>> = self
+            .fns
+            .iter()
+            .map(|f| {
+                let built =
+                    f.constructions.iter().find(|c| c.pool && c.per_item.is_none()).filter(|_| f.returns_pool)?;
+                Some(vec![Step { span: built.span, note: format!("builds the pool here (`{}`)", built.shown) }])
+            })
+            .collect();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, f) in self.fns.iter().enumerate() {
+                if !f.returns_pool || new_pool[i].is_some() {
+                    continue;
+                }
+                let handed = f.calls.iter().filter(|c| c.hands_result_on()).find_map(|c| {
+                    let witness = new_pool[self.callee(c)?].as_ref()?;
+                    let mut path =
+                        vec![Step { span: c.span, note: format!("calls {}, which builds a new pool", c.described()) }];
+                    path.extend(witness.iter().cloned());
+                    Some(path)
+                });
+                if handed.is_some() {
+                    new_pool[i] = handed;
+                    changed = true;
+                }
+            }
+        }
+        new_pool
     }
 
     /// Which pools each function's returned guards come from: its own acquisitions as
@@ -232,7 +272,7 @@ impl CrateFacts {
                 let Some(g) = self.callee(c) else { continue };
                 if reach[g].is_none() {
                     let mut path = reach[i].clone().unwrap_or_default();
-                    path.push(Step { span: c.span, note: format!("calls `{}` per request", c.shown) });
+                    path.push(Step { span: c.span, note: format!("calls {} per request", c.described()) });
                     reach[g] = Some(path);
                     queue.push_back(g);
                 }

@@ -3,7 +3,7 @@
 //! are properties of the type, answered through the crate views of the index; the body walker
 //! memoises them per file, and `poolcheck evidence` lists them.
 
-use super::{IndexView, ItemRef, TypeClass};
+use super::{IndexView, ItemRef, TypeClass, TypeRef};
 use crate::catalog::{Catalog, GuardKind};
 
 /// How deep guard-carrying types may nest (`Db(Conn)` with `Conn { inner: Option<Object> }`).
@@ -42,6 +42,41 @@ impl IndexView<'_> {
             }
         }
         None
+    }
+
+    /// Whether a value of a declared type holds a pool: the pool itself (behind `Result`,
+    /// `Option`, shared or lazy holders), or a workspace type with such a field, nested up to
+    /// a few levels (`StoreManager { pool: PgPool }`). A function returning one hands a pool out.
+    pub fn carries_pool(&self, ty: &TypeRef, catalog: &Catalog) -> bool {
+        let ty = match ty {
+            TypeRef::Path { segments, args }
+                if matches!(segments.last().map(String::as_str), Some("Result" | "Option")) =>
+            {
+                match args.first() {
+                    Some(inner) => inner,
+                    None => return false,
+                }
+            }
+            other => other,
+        };
+        self.class_carries_pool(&self.classify(ty, catalog), catalog, 0)
+    }
+
+    fn class_carries_pool(&self, class: &TypeClass, catalog: &Catalog, depth: usize) -> bool {
+        match class {
+            TypeClass::Struct(item) if depth <= MAX_DEPTH => {
+                let view = self.for_crate(&item.krate);
+                view.fields(&item.name).is_some_and(|fields| {
+                    fields.iter().any(|(_, ty)| {
+                        let inner = view.classify(ty, catalog);
+                        !matches!(&inner, TypeClass::Struct(i) if i == item)
+                            && view.class_carries_pool(&inner, catalog, depth + 1)
+                    })
+                })
+            }
+            TypeClass::Holder(_, inner) => self.class_carries_pool(inner, catalog, depth),
+            other => self.holds_pool(other),
+        }
     }
 
     /// Whether a type is a pool where it is stored: the pool itself, or the pool behind shared

@@ -22,6 +22,10 @@ pub struct FnSig {
     pub name: String,
     /// For methods: last segment of the `impl` block's self type.
     pub owner: Option<String>,
+    /// For methods: the self type's whole path as imported (`async_graphql::Context` for an
+    /// extension trait's impl on a foreign type).
+    #[serde(default)]
+    pub owner_path: Vec<String>,
     /// Named parameters with their declared types.
     pub params: Vec<(String, TypeRef)>,
     /// Declared return type (`None` for `()`).
@@ -106,8 +110,14 @@ pub struct FileFacts {
     /// path starting with one (`use db::Pool;`) is known to be the crate's own.
     #[serde(default)]
     pub modules: Vec<String>,
-    /// Functions and methods.
+    /// Functions and methods; a trait's default methods are filed under the trait's name.
     pub fns: Vec<FnSig>,
+    /// Traits the file declares.
+    #[serde(default)]
+    pub traits: Vec<String>,
+    /// `impl Trait for Type`: the trait's and the type's last path segments.
+    #[serde(default)]
+    pub trait_impls: Vec<(String, String)>,
     /// `static` and `const` items with their types.
     pub statics: Vec<(String, TypeRef)>,
     /// `static` and `const` items with their initialisers.
@@ -174,6 +184,10 @@ impl Extractor<'_> {
             static_futures,
             name: sig.ident.to_string(),
             owner: self.self_ty.as_ref().and_then(|t| t.last().map(str::to_owned)),
+            owner_path: match &self.self_ty {
+                Some(TypeRef::Path { segments, .. }) => segments.clone(),
+                _ => Vec::new(),
+            },
             params,
             ret,
             is_async: sig.asyncness.is_some(),
@@ -368,9 +382,31 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
                 }
             }
         }
+        if let (false, Some((_, trait_path, _)), Some(owner)) = (blanket, &i.trait_, self_ty.last()) {
+            if let Some(t) = trait_path.segments.last() {
+                self.facts.trait_impls.push((t.ident.to_string(), owner.to_owned()));
+            }
+        }
         let saved = self.self_ty.replace(self_ty);
         syn::visit::visit_item_impl(self, i);
         self.self_ty = saved;
+    }
+
+    fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
+        let name = i.ident.to_string();
+        self.facts.traits.push(name.clone());
+        let saved = self.self_ty.replace(TypeRef::Path { segments: vec![name], args: Vec::new() });
+        syn::visit::visit_item_trait(self, i);
+        self.self_ty = saved;
+    }
+
+    fn visit_trait_item_fn(&mut self, i: &'ast syn::TraitItemFn) {
+        // only a default method has a body whose behaviour a call may run
+        if i.default.is_some() {
+            let sig = self.sig(&i.sig);
+            self.facts.fns.push(sig);
+        }
+        syn::visit::visit_trait_item_fn(self, i);
     }
 
     fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
@@ -465,6 +501,8 @@ pub struct CrateIndex {
     consts: HashMap<String, Def<consts::ConstExpr>>,
     free_fns: HashMap<String, Vec<FnSig>>,
     methods: HashMap<(String, String), Vec<FnSig>>,
+    traits: HashSet<String>,
+    implementors: HashMap<String, Vec<String>>,
     used_crates: HashSet<usize>,
 }
 
@@ -496,6 +534,13 @@ impl CrateIndex {
                 match &sig.owner {
                     Some(owner) => ix.methods.entry((owner.clone(), sig.name.clone())).or_default().push(sig),
                     None => ix.free_fns.entry(sig.name.clone()).or_default().push(sig),
+                }
+            }
+            ix.traits.extend(f.traits.iter().cloned());
+            for (t, ty) in &f.trait_impls {
+                let list = ix.implementors.entry(t.clone()).or_default();
+                if !list.contains(ty) {
+                    list.push(ty.clone());
                 }
             }
             ix.used_crates.extend(f.crate_refs.iter().copied());
@@ -629,6 +674,7 @@ impl<'a> IndexView<'a> {
         let TypeRef::Path { segments, args } = ty else {
             return match ty {
                 TypeRef::Ref(inner) => TypeClass::Ref(Box::new(self.classify_depth(inner, catalog, depth + 1))),
+                TypeRef::Dyn(segments) => self.trait_item(segments).map_or(TypeClass::Unknown, TypeClass::Struct),
                 _ => TypeClass::Unknown,
             };
         };
@@ -681,7 +727,7 @@ impl<'a> IndexView<'a> {
                 }
             }
         }
-        if let Some(krate) = self.struct_crate(name) {
+        if let Some(krate) = self.struct_crate(name).or_else(|| self.trait_crate(name)) {
             return TypeClass::Struct(ItemRef { krate: krate.to_owned(), name: name.clone() });
         }
         if segments.len() == 1 && !wrappers.ambiguous_names.contains(name) {
@@ -689,6 +735,24 @@ impl<'a> IndexView<'a> {
             return catalogue_class(catalog, name, &all);
         }
         TypeClass::Unknown
+    }
+
+    /// The workspace trait a `dyn`/`impl` bound names (`dyn ReportService`,
+    /// `storage::Store`): a value of it is a value of one of its implementors.
+    fn trait_item(&self, segments: &[String]) -> Option<ItemRef> {
+        let name = segments.last()?;
+        let local = segments.len() == 1
+            || matches!(segments[0].as_str(), "crate" | "self" | "super")
+            || self.is_module(&segments[0]);
+        let view = if local { *self } else { self.dep_named(&segments[0])? };
+        let krate = view.trait_crate(name)?;
+        Some(ItemRef { krate: krate.to_owned(), name: name.clone() })
+    }
+
+    /// Whether a workspace item is a trait (its methods dispatch to its implementors).
+    pub fn is_trait(&self, item: &ItemRef) -> bool {
+        let view = self.for_crate(&item.krate);
+        view.file.traits.contains(&item.name) || view.krate.traits.contains(&item.name)
     }
 
     /// The type of field `field` of a crate-local struct (or of enum variant `Enum::Variant`).
@@ -734,6 +798,32 @@ impl<'a> IndexView<'a> {
         } else {
             file
         }
+    }
+
+    /// The crate declaring trait `name`, as this view sees it: this one, or the one
+    /// dependency that does.
+    pub fn trait_crate(&self, name: &str) -> Option<&'a str> {
+        if self.file.traits.contains(name) || self.krate.traits.contains(name) {
+            return Some(self.name);
+        }
+        let mut found = self.deps.iter().filter(|d| d.index.traits.contains(name));
+        match (found.next(), found.next()) {
+            (Some(d), None) => Some(d.krate),
+            _ => None,
+        }
+    }
+
+    /// The types implementing trait `name` in this crate and the crates it depends on.
+    pub fn implementors(&self, name: &str) -> Vec<&'a str> {
+        let mut out: Vec<&'a str> = Vec::new();
+        for ix in [self.file, self.krate].into_iter().chain(self.deps.iter().map(|d| d.index)) {
+            for ty in ix.implementors.get(name).into_iter().flatten() {
+                if !out.contains(&ty.as_str()) {
+                    out.push(ty);
+                }
+            }
+        }
+        out
     }
 
     /// Methods `owner::name`: the file's, else its crate's, else the first dependency's that

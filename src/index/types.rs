@@ -18,7 +18,10 @@ pub enum TypeRef {
     Ref(Box<TypeRef>),
     /// `(A, B)`.
     Tuple(Vec<TypeRef>),
-    /// Anything else (`impl Trait`, `dyn Trait`, arrays, function pointers).
+    /// `dyn Trait` or `impl Trait`: some type implementing the trait with these path segments
+    /// (its first bound that is not a marker such as `Send`).
+    Dyn(Vec<String>),
+    /// Anything else (arrays, function pointers).
     Other,
 }
 
@@ -61,6 +64,7 @@ impl fmt::Display for TypeRef {
                 }
                 f.write_str(")")
             }
+            TypeRef::Dyn(segments) => write!(f, "dyn {}", segments.last().map_or("_", String::as_str)),
             TypeRef::Other => f.write_str("_"),
         }
     }
@@ -153,8 +157,27 @@ pub fn lower_type(ty: &syn::Type, uses: &UseMap, self_ty: Option<&TypeRef>) -> T
         syn::Type::Paren(p) => lower_type(&p.elem, uses, self_ty),
         syn::Type::Group(g) => lower_type(&g.elem, uses, self_ty),
         syn::Type::Tuple(t) => TypeRef::Tuple(t.elems.iter().map(|t| lower_type(t, uses, self_ty)).collect()),
+        syn::Type::TraitObject(t) => lower_bounds(t.bounds.iter(), uses),
+        syn::Type::ImplTrait(t) => lower_bounds(t.bounds.iter(), uses),
         _ => TypeRef::Other,
     }
+}
+
+/// Traits that say how a value may be used, not what it is.
+const MARKER_TRAITS: &[&str] = &["Send", "Sync", "Unpin", "Sized", "Copy", "Clone", "Debug", "Display"];
+
+/// `dyn A + Send + 'a`: the first bound that names what the value is.
+pub fn lower_bounds<'b>(bounds: impl Iterator<Item = &'b syn::TypeParamBound>, uses: &UseMap) -> TypeRef {
+    for b in bounds {
+        let syn::TypeParamBound::Trait(t) = b else { continue };
+        let Some(last) = t.path.segments.last() else { continue };
+        if MARKER_TRAITS.iter().any(|m| last.ident == m) {
+            continue;
+        }
+        let segments: Vec<String> = t.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        return TypeRef::Dyn(if t.path.leading_colon.is_some() { segments } else { uses.expand(&segments) });
+    }
+    TypeRef::Other
 }
 
 /// Lowers a type path (also used for expression paths such as `PgPool::connect`).

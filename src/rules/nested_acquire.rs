@@ -86,8 +86,10 @@ impl Rule for NestedAcquire {
 
     fn check_crate(&self, facts: &CrateFacts, out: &mut Vec<Diagnostic>) {
         for f in &facts.fns {
+            let mut reported: Vec<crate::source::Span> = Vec::new();
             for call in &f.calls {
-                if call.held.is_empty() {
+                // a dispatched call has one fact per implementation: one finding for the call
+                if call.held.is_empty() || reported.contains(&call.span) {
                     continue;
                 }
                 let Some(g) = facts.callee(call) else { continue };
@@ -105,13 +107,14 @@ impl Rule for NestedAcquire {
                     NESTED_ACQUIRE.default_severity,
                     call.span,
                     format!(
-                        "`{}` takes a second connection from `{key}` while `{}` (taken at line {}) is still held: {}",
-                        call.shown,
+                        "{} takes a second connection from `{key}` while `{}` (taken at line {}) is still held: {}",
+                        call.described(),
                         first.name,
                         first.line,
                         deadlock_note(&key, held.len() + 1)
                     ),
                 );
+                reported.push(call.span);
                 d = label_held(d, &held);
                 for step in witness.iter().filter(|s| s.span != call.span) {
                     d = d.with_label(step.span, step.note.clone());

@@ -411,7 +411,7 @@ impl<'a> BodyCx<'a> {
             }
         }
         if recv.item().is_none() {
-            if let Some(sig) = self.blanket_method(&method) {
+            if let Some(sig) = self.blanket_method(&method).or_else(|| self.foreign_type_method(&recv, &method)) {
                 return self.crate_fn_value(std::slice::from_ref(sig), &format!("{method}()"));
             }
         }

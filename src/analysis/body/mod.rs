@@ -302,6 +302,10 @@ impl<'a> ItemWalker<'a, '_> {
         body.facts.shown = owner.map_or_else(|| name.clone(), |o| format!("{o}::{name}"));
         body.facts.span = self.cx.span(&sig.ident);
         body.facts.handler = self.is_handler(sig, attrs);
+        if let syn::ReturnType::Type(_, ty) = &sig.output {
+            let declared = body.lower(ty);
+            body.facts.returns_pool = body.file.index.carries_pool(&declared, body.file.catalog);
+        }
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
                 let declared = body.lower(&pt.ty);
@@ -460,6 +464,16 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
             }
         }
         self.in_resolver = false;
+        self.self_ty = saved;
+    }
+
+    fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
+        if is_test_code(&i.attrs, self.cx.test_support) {
+            return;
+        }
+        let own = TypeRef::Path { segments: vec![i.ident.to_string()], args: Vec::new() };
+        let saved = self.self_ty.replace(own);
+        syn::visit::visit_item_trait(self, i);
         self.self_ty = saved;
     }
 

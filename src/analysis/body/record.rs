@@ -97,6 +97,21 @@ impl BodyCx<'_> {
         unique(self.file.index.methods(crate::index::BLANKET_OWNER, method))
     }
 
+    /// The one method of that name the workspace adds to a type it does not define, through an
+    /// extension trait (`impl ContextExt for async_graphql::Context<'_> { fn service_provider(&self) .. }`),
+    /// for a receiver of that foreign type. Not for names the workspace also defines a type of.
+    pub(super) fn foreign_type_method(&self, recv: &Value, method: &str) -> Option<&FnSig> {
+        let Value::Opaque(TypeRef::Path { segments, .. }) = recv else { return None };
+        // the impl names the same foreign path (`async_graphql::Context`), not a workspace
+        // type that happens to share its last segment
+        let sigs: Vec<&FnSig> =
+            self.file.index.methods(segments.last()?, method).iter().filter(|s| s.owner_path == *segments).collect();
+        match sigs.as_slice() {
+            [one] if segments.len() > 1 => Some(one),
+            _ => None,
+        }
+    }
+
     /// Connections a method call takes from pools: an explicit acquisition on a pool, or a pool
     /// used as the executor (`query.fetch_one(&pool)`, `Entity::find().one(db)`). Each with the
     /// pool's key and the span to report.
@@ -242,6 +257,10 @@ impl BodyCx<'_> {
             held: Vec::new(),
             fn_args: self.fn_args(c.args.iter()),
             detached: false,
+            dispatched: None,
+            per_item: None,
+            once: false,
+            result_dies: false,
         })
     }
 
@@ -259,26 +278,71 @@ impl BodyCx<'_> {
             .collect()
     }
 
-    /// The call fact of a method call to a workspace method (found through `Deref`).
+    /// The call fact of a method call to one workspace method (found through `Deref`).
     pub(super) fn method_call_fact(&self, m: &syn::ExprMethodCall, recv: &Value) -> Option<CallFact> {
+        let mut facts = self.method_call_facts(m, recv);
+        (facts.len() == 1).then(|| facts.remove(0))
+    }
+
+    /// The call facts of a method call to workspace methods: the one method it names, or, on a
+    /// trait object or `impl Trait` value, each implementation in the workspace it may run
+    /// (over-approximated: the call is marked as dispatched).
+    pub(super) fn method_call_facts(&self, m: &syn::ExprMethodCall, recv: &Value) -> Vec<CallFact> {
         let method = m.method.to_string();
-        let (sig, owner) = match recv.item() {
-            Some(item) => {
-                let (sigs, owner) = self.methods_of(item, &method)?;
-                (unique(sigs)?, owner.name)
-            }
-            None => (self.blanket_method(&method)?, "_".to_owned()),
-        };
-        Some(CallFact {
+        let fact = |sig: &FnSig, shown: String, dispatched: Option<String>| CallFact {
             callee: sig.key(),
             args: m.args.iter().map(|a| self.place_key(a)).collect(),
             recv: self.place_key(&m.receiver),
             span: self.file.span(m),
-            shown: format!("{owner}::{method}"),
+            shown,
             held: Vec::new(),
             fn_args: self.fn_args(m.args.iter()),
             detached: false,
-        })
+            dispatched,
+            per_item: None,
+            once: false,
+            result_dies: false,
+        };
+        let Some(item) = recv.item() else {
+            return match self.blanket_method(&method).or_else(|| self.foreign_type_method(recv, &method)) {
+                Some(sig) => vec![fact(sig, format!("{}::{method}", sig.owner.as_deref().unwrap_or("_")), None)],
+                None => Vec::new(),
+            };
+        };
+        let view = self.file.index.for_crate(&item.krate);
+        if view.is_trait(item) {
+            return self
+                .dispatch_targets(item, &method)
+                .into_iter()
+                .map(|(sig, on)| fact(sig, format!("<{on} as {}>::{method}", item.name), Some(item.name.clone())))
+                .collect();
+        }
+        match self.methods_of(item, &method).and_then(|(sigs, owner)| Some((unique(sigs)?, owner))) {
+            Some((sig, owner)) => vec![fact(sig, format!("{}::{method}", owner.name), None)],
+            None => Vec::new(),
+        }
+    }
+
+    /// What a call of `method` on a value of trait `item` may run: each implementor's own
+    /// method, or the trait's default where an implementor does not override it (the default
+    /// alone when the workspace has no implementor), with the implementing type's name.
+    fn dispatch_targets(&self, item: &ItemRef, method: &str) -> Vec<(&FnSig, String)> {
+        let view = self.file.index.for_crate(&item.krate);
+        let default = unique(view.methods(&item.name, method));
+        let implementors = view.implementors(&item.name);
+        let mut out: Vec<(&FnSig, String)> = Vec::new();
+        for ty in &implementors {
+            let own = unique(view.methods(ty, method)).filter(|s| s.owner.as_deref() == Some(*ty));
+            if let Some(sig) = own.or(default) {
+                if !out.iter().any(|(s, _)| s.key() == sig.key()) {
+                    out.push((sig, (*ty).to_owned()));
+                }
+            }
+        }
+        if implementors.is_empty() {
+            out.extend(default.map(|sig| (sig, item.name.clone())));
+        }
+        out
     }
 
     /// The workspace function a path names as written (`list_users`, `routes::show`),
@@ -312,11 +376,13 @@ impl BodyCx<'_> {
         if n >= 2 {
             if let Some(dep) = self.file.index.dep_named(&segments[0]) {
                 let qualifier = &segments[1..n - 1];
-                let candidates: Vec<&FnSig> = dep
+                let mut candidates: Vec<&FnSig> = dep
                     .free_fns(name)
                     .iter()
                     .filter(|s| s.module.len() >= qualifier.len() && s.module.ends_with(qualifier))
                     .collect();
+                // `#[cfg]` twins of one function (a Postgres and a SQLite build) share its key
+                candidates.dedup_by(|a, b| a.key() == b.key());
                 return match candidates.as_slice() {
                     [one] => Some(one),
                     _ => None,
@@ -363,8 +429,8 @@ impl BodyCx<'_> {
             self.record_construction(self.file.span(c), shown, pool);
         }
         if let Some(call) = self.call_fact(c, path) {
-            let held = self.held_guards();
-            self.facts.calls.push(CallFact { held, detached: self.frames.iter().any(|f| f.detached), ..call });
+            let call = self.in_context(call);
+            self.facts.calls.push(call);
         }
         self.record_registrations(path, c.args.iter(), true);
     }
@@ -390,11 +456,43 @@ impl BodyCx<'_> {
         }
         self.record_setter(m);
         let method = m.method.to_string();
-        if let Some(call) = self.method_call_fact(m, &recv) {
-            let held = self.held_guards();
-            self.facts.calls.push(CallFact { held, detached: self.frames.iter().any(|f| f.detached), ..call });
+        for call in self.method_call_facts(m, &recv) {
+            let call = self.in_context(call);
+            self.facts.calls.push(call);
         }
         self.record_registrations(std::slice::from_ref(&method), m.args.iter(), false);
+    }
+
+    /// A call fact with what the current point adds: the guards held, whether it runs in a
+    /// task of its own, per item, or once.
+    fn in_context(&self, call: CallFact) -> CallFact {
+        CallFact {
+            held: self.held_guards(),
+            detached: self.frames.iter().any(|f| f.detached),
+            per_item: self.per_item_context(),
+            once: self.in_once() || self.in_static,
+            ..call
+        }
+    }
+
+    /// After `let name = <call>;` with `rest` the statements after it: the call's result dies
+    /// in this block when `name` is only used in place there (see [`used_in_place_only`]).
+    pub(super) fn note_local_result(&mut self, local: &syn::Local, rest: &[syn::Stmt]) {
+        let (syn::Pat::Ident(pi), Some(init)) = (&local.pat, &local.init) else { return };
+        if init.diverge.is_some() || pi.by_ref.is_some() {
+            return;
+        }
+        let span = match peel_result(&init.expr) {
+            syn::Expr::Call(c) => self.file.span(c),
+            syn::Expr::MethodCall(m) => self.file.span(m),
+            _ => return,
+        };
+        if !used_in_place_only(&pi.ident, rest) {
+            return;
+        }
+        for call in self.facts.calls.iter_mut().rev().take_while(|c| c.span == span) {
+            call.result_dies = true;
+        }
     }
 
     pub(super) fn record_construction(&mut self, span: Span, shown: String, pool: bool) {

@@ -434,3 +434,97 @@ pub(super) fn unique(sigs: &[FnSig]) -> Option<&FnSig> {
         _ => None,
     }
 }
+
+/// The call whose result an initialiser unwraps: `open(url)?`, `connect(..).await.expect(..)`.
+pub(super) fn peel_result(e: &syn::Expr) -> &syn::Expr {
+    match strip_parens(e) {
+        syn::Expr::Try(t) => peel_result(&t.expr),
+        syn::Expr::Await(a) => peel_result(&a.base),
+        syn::Expr::MethodCall(m) if UNWRAPPERS.contains(&m.method.to_string().as_str()) => peel_result(&m.receiver),
+        other => other,
+    }
+}
+
+/// Methods whose result keeps (part of) their receiver alive elsewhere.
+const ESCAPING_METHODS: &[&str] = &["clone", "into", "to_owned", "into_inner", "take", "leak"];
+
+/// Whether every use of binding `name` in `rest` is in place: a method call on it
+/// (`name.connection()`) or a borrow (`&name`, `&mut name`). A bare use (an argument, a
+/// struct field, the block's value, a macro argument), a clone, a field path or a new binding
+/// of the name counts as the value escaping.
+pub(super) fn used_in_place_only(name: &syn::Ident, rest: &[syn::Stmt]) -> bool {
+    use proc_macro2::{Delimiter, TokenTree};
+    #[derive(PartialEq)]
+    enum Tok {
+        Ident(String),
+        Punct(char),
+        Open(Delimiter),
+        Other,
+    }
+    fn flatten(tokens: proc_macro2::TokenStream, out: &mut Vec<Tok>) {
+        for t in tokens {
+            match t {
+                TokenTree::Ident(i) => out.push(Tok::Ident(i.to_string())),
+                TokenTree::Punct(p) => out.push(Tok::Punct(p.as_char())),
+                TokenTree::Group(g) => {
+                    out.push(Tok::Open(g.delimiter()));
+                    flatten(g.stream(), out);
+                    out.push(Tok::Other);
+                }
+                TokenTree::Literal(_) => out.push(Tok::Other),
+            }
+        }
+    }
+    let mut toks = Vec::new();
+    for s in rest {
+        flatten(quote::ToTokens::to_token_stream(s), &mut toks);
+    }
+    let name = name.to_string();
+    let at = |i: usize| toks.get(i);
+    let this = Tok::Ident(name);
+    for (i, tok) in toks.iter().enumerate() {
+        if *tok != this {
+            continue;
+        }
+        let prev = i.checked_sub(1).and_then(at);
+        if prev == Some(&Tok::Punct('.')) {
+            continue; // a field or method of something else
+        }
+        let borrowed = prev == Some(&Tok::Punct('&'))
+            || (prev == Some(&Tok::Ident("mut".into())) && i.checked_sub(2).and_then(at) == Some(&Tok::Punct('&')));
+        let method_call = at(i + 1) == Some(&Tok::Punct('.'))
+            && matches!(at(i + 2), Some(Tok::Ident(m)) if !ESCAPING_METHODS.contains(&m.as_str()))
+            && at(i + 3) == Some(&Tok::Open(Delimiter::Parenthesis));
+        if !(borrowed || method_call) {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::used_in_place_only;
+
+    fn in_place(rest: &str) -> bool {
+        let block: syn::Block = syn::parse_str(&format!("{{ {rest} }}")).unwrap();
+        used_in_place_only(&syn::parse_str("store").unwrap(), &block.stmts)
+    }
+
+    #[test]
+    fn method_calls_and_borrows_are_uses_in_place() {
+        assert!(in_place("let c = store.connection()?; run(&c); audit(&store); fix(&mut store);"));
+        assert!(in_place("let other = self.store; other.get();"));
+        assert!(in_place(""));
+    }
+
+    #[test]
+    fn moves_clones_and_new_bindings_let_the_value_escape() {
+        assert!(!in_place("shards.push(store);"));
+        assert!(!in_place("keep(store.clone());"));
+        assert!(!in_place("store"));
+        assert!(!in_place("State { store }"));
+        assert!(!in_place("let pool = store.pool; pool.get();"));
+        assert!(!in_place("println!(\"{}\", store);"));
+    }
+}

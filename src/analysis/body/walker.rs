@@ -36,6 +36,7 @@ impl Walker<'_, '_> {
             let last = i + 1 == n;
             diverges |= self.stmt(stmt, tail && last);
             if let syn::Stmt::Local(local) = stmt {
+                self.body.note_local_result(local, &b.stmts[i + 1..]);
                 for r in self.rules {
                     r.check_local(&self.body, local, &b.stmts[i + 1..], self.out);
                 }
