@@ -272,6 +272,11 @@ pub struct CrateApi {
     /// Methods on a pool-like receiver that use it as an executor (implicit acquisition).
     #[serde(default)]
     pub executor_methods: Vec<String>,
+    /// Traits a function is generic over to take a pool or a connection alike (`impl
+    /// PgExecutor<'e>`, `E: Executor`, `&impl ConnectionTrait`): such a parameter is used as
+    /// the pool it is called with, and what it is called with decides.
+    #[serde(default)]
+    pub executor_traits: Vec<String>,
     /// Escape hatches on guards.
     #[serde(default)]
     pub escape: Vec<Escape>,

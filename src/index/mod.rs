@@ -861,7 +861,8 @@ pub fn file_uses(file: &syn::File, catalog: &Catalog) -> UseMap {
     for glob in &globs {
         for krate in catalog.crates_for_path(glob) {
             let api = &catalog.crates[krate];
-            let names = api.pool_types.iter().chain(api.guard_types.iter().map(|g| &g.name));
+            let names =
+                api.pool_types.iter().chain(api.guard_types.iter().map(|g| &g.name)).chain(api.executor_traits.iter());
             for name in names {
                 if !uses.names.contains_key(name) {
                     let mut full = glob.clone();

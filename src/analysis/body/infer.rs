@@ -8,6 +8,11 @@ use super::*;
 impl<'a> BodyCx<'a> {
     /// The value of something declared with type `ty` (a parameter, a `let` with a type, a field).
     pub fn value_of_declared(&self, ty: &TypeRef, at: Option<Span>) -> Value {
+        if let Some(krate) = self.executor_trait(ty) {
+            let evidence =
+                Evidence { text: format!("is declared as `{ty}`, a pool when it is called with one"), span: at };
+            return Value::Pool { krate: Some(krate), evidence, wrapped: Wrapped::NONE };
+        }
         let v = self.value_of_type(ty, || format!("is declared as `{ty}`"), Wrapped::NONE);
         match v {
             Value::Pool { krate, mut evidence, wrapped } => {
@@ -20,6 +25,19 @@ impl<'a> BodyCx<'a> {
             }
             other => other,
         }
+    }
+
+    /// The catalogued crate whose executor trait a declared type is generic over (`impl
+    /// PgExecutor<'e>`, `&impl ConnectionTrait`, a type parameter bounded by one).
+    fn executor_trait(&self, ty: &TypeRef) -> Option<usize> {
+        let segments = match ty {
+            TypeRef::Ref(inner) => return self.executor_trait(inner),
+            TypeRef::Dyn(segments) => segments,
+            _ => return None,
+        };
+        let name = segments.last()?;
+        let catalog = self.file.catalog;
+        catalog.crates_for_path(segments).find(|&k| catalog.crates[k].executor_traits.contains(name))
     }
 
     pub(super) fn value_of_type(&self, ty: &TypeRef, why: impl FnOnce() -> String, wrapped: Wrapped) -> Value {

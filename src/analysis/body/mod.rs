@@ -306,9 +306,10 @@ impl<'a> ItemWalker<'a, '_> {
             let declared = body.lower(ty);
             body.facts.returns_pool = body.file.index.carries_pool(&declared, body.file.catalog);
         }
+        let bounds = type_param_bounds(&sig.generics, self.cx.uses);
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
-                let declared = body.lower(&pt.ty);
+                let declared = bounded(body.lower(&pt.ty), &bounds);
                 let at = body.file.span(&*pt.ty);
                 let value = body.value_of_declared(&declared, Some(at));
                 let name = param_name(&pt.pat);
@@ -400,6 +401,37 @@ impl<'a> ItemWalker<'a, '_> {
                 self.walk_static(ident, ty, init);
             }
         }
+    }
+}
+
+/// A function's type parameters with the trait that bounds each (`E: Executor<'e>`, or in
+/// its `where` clause), as `dyn` types.
+fn type_param_bounds(generics: &syn::Generics, uses: &crate::index::types::UseMap) -> Vec<(String, TypeRef)> {
+    let mut out = Vec::new();
+    for p in generics.type_params() {
+        if let bound @ TypeRef::Dyn(_) = crate::index::types::lower_bounds(p.bounds.iter(), uses) {
+            out.push((p.ident.to_string(), bound));
+        }
+    }
+    for pred in generics.where_clause.iter().flat_map(|w| w.predicates.iter()) {
+        let syn::WherePredicate::Type(t) = pred else { continue };
+        let syn::Type::Path(p) = &t.bounded_ty else { continue };
+        let Some(ident) = p.path.get_ident() else { continue };
+        if let bound @ TypeRef::Dyn(_) = crate::index::types::lower_bounds(t.bounds.iter(), uses) {
+            out.push((ident.to_string(), bound));
+        }
+    }
+    out
+}
+
+/// A parameter's declared type with a bounded type parameter (`E`, `&E`) replaced by its bound.
+fn bounded(ty: TypeRef, bounds: &[(String, TypeRef)]) -> TypeRef {
+    match ty {
+        TypeRef::Ref(inner) => TypeRef::Ref(Box::new(bounded(*inner, bounds))),
+        TypeRef::Path { ref segments, ref args } if segments.len() == 1 && args.is_empty() => {
+            bounds.iter().find(|(name, _)| *name == segments[0]).map_or(ty, |(_, b)| b.clone())
+        }
+        other => other,
     }
 }
 
