@@ -662,6 +662,11 @@ impl<'a> IndexView<'a> {
         self.find(|ix| ix.aliases.get(name))
     }
 
+    /// What a type alias of the crate stands for, when it is defined once.
+    pub fn alias_target(&self, name: &str) -> Option<&'a TypeRef> {
+        self.alias(name).one()
+    }
+
     /// Classifies a type through aliases, wrappers, dependencies and the catalogue.
     pub fn classify(&self, ty: &TypeRef, catalog: &Catalog) -> TypeClass {
         self.classify_depth(ty, catalog, 0)

@@ -575,7 +575,17 @@ impl<'a> BodyCx<'a> {
             return None;
         };
         match lower_path(&p.path, self.file.uses, self.self_ty.as_ref()) {
-            TypeRef::Path { segments, .. } if !segments.is_empty() => Some(segments),
+            TypeRef::Path { mut segments, .. } if !segments.is_empty() => {
+                // `AsyncPool::builder(..)` with `type AsyncPool = deadpool::managed::Pool<M>;`
+                for _ in 0..4 {
+                    let [ty, _] = segments.as_slice() else { break };
+                    let Some(TypeRef::Path { segments: target, .. }) = self.file.index.alias_target(ty) else { break };
+                    let mut through = target.clone();
+                    through.push(segments.pop().expect("two segments"));
+                    segments = through;
+                }
+                Some(segments)
+            }
             _ => None,
         }
     }

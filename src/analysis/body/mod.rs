@@ -235,6 +235,42 @@ enum ClosureContext {
 const PER_ITEM_ADAPTORS: &[&str] =
     &["map", "for_each", "filter_map", "flat_map", "then", "and_then", "try_for_each", "for_each_concurrent", "fold"];
 
+/// Of those, the names `Option`, `Result` and futures also have, where the closure runs at most
+/// once: per item only on a receiver that is visibly an iterator or stream.
+const AMBIGUOUS_ADAPTORS: &[&str] = &["map", "then", "and_then"];
+
+/// Calls that make an iterator or a stream, seen in a receiver's chain (not `filter`, `take`,
+/// `zip`: `Option` has them too).
+const ITERATOR_SOURCES: &[&str] = &[
+    "iter",
+    "into_iter",
+    "iter_mut",
+    "par_iter",
+    "into_par_iter",
+    "par_iter_mut",
+    "chunks",
+    "par_chunks",
+    "windows",
+    "lines",
+    "drain",
+    "keys",
+    "values",
+    "values_mut",
+    "split",
+    "bytes",
+    "chars",
+    "enumerate",
+    "skip",
+    "rev",
+    "step_by",
+    "chain",
+    "cycle",
+    "peekable",
+    "buffer_unordered",
+    "buffered",
+    "into_stream",
+];
+
 /// Walks every function, method and static of a file.
 pub fn walk_file(file: &syn::File, cx: &FileCx<'_>, rules: &[&dyn Rule], out: &mut Vec<Diagnostic>) -> FileFnFacts {
     let mut items = ItemWalker {

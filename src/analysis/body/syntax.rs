@@ -435,6 +435,24 @@ pub(super) fn unique(sigs: &[FnSig]) -> Option<&FnSig> {
     }
 }
 
+/// Whether a receiver is visibly an iterator or a stream: a range, or a chain through an
+/// iterator-making call (`items.iter().filter(..)`, `stream::iter(v)`, `(0..n)`).
+pub(super) fn is_iterator_chain(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Range(_) => true,
+        syn::Expr::MethodCall(m) => {
+            ITERATOR_SOURCES.contains(&m.method.to_string().as_str()) || is_iterator_chain(&m.receiver)
+        }
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "iter" || s.ident == "repeat"),
+            _ => false,
+        },
+        syn::Expr::Await(a) => is_iterator_chain(&a.base),
+        syn::Expr::Try(t) => is_iterator_chain(&t.expr),
+        _ => false,
+    }
+}
+
 /// The call whose result an initialiser unwraps: `open(url)?`, `connect(..).await.expect(..)`.
 pub(super) fn peel_result(e: &syn::Expr) -> &syn::Expr {
     match strip_parens(e) {

@@ -447,7 +447,9 @@ impl Walker<'_, '_> {
             self.note_move(&m.receiver);
         }
         let state = &self.body.file.catalog.std.state;
-        let context = if PER_ITEM_ADAPTORS.contains(&method.as_str()) {
+        let per_item = PER_ITEM_ADAPTORS.contains(&method.as_str())
+            && (!AMBIGUOUS_ADAPTORS.contains(&method.as_str()) || is_iterator_chain(&m.receiver));
+        let context = if per_item {
             ClosureContext::PerItem
         } else if state.once_setters.contains(&method) {
             ClosureContext::Once
