@@ -487,7 +487,8 @@ impl BodyCx<'_> {
             syn::Expr::MethodCall(m) => self.file.span(m),
             _ => return,
         };
-        if !used_in_place_only(&pi.ident, rest) {
+        // only a call of the workspace's own functions has a summary to tell more of
+        if self.facts.calls.last().is_none_or(|c| c.span != span) || !used_in_place_only(&pi.ident, rest) {
             return;
         }
         for call in self.facts.calls.iter_mut().rev().take_while(|c| c.span == span) {

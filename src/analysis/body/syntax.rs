@@ -471,53 +471,45 @@ const ESCAPING_METHODS: &[&str] = &["clone", "into", "to_owned", "into_inner", "
 /// struct field, the block's value, a macro argument), a clone, a field path or a new binding
 /// of the name counts as the value escaping.
 pub(super) fn used_in_place_only(name: &syn::Ident, rest: &[syn::Stmt]) -> bool {
-    use proc_macro2::{Delimiter, TokenTree};
-    #[derive(PartialEq)]
-    enum Tok {
-        Ident(String),
-        Punct(char),
-        Open(Delimiter),
-        Other,
+    struct Uses<'n> {
+        name: &'n syn::Ident,
+        escaped: bool,
     }
-    fn flatten(tokens: proc_macro2::TokenStream, out: &mut Vec<Tok>) {
-        for t in tokens {
-            match t {
-                TokenTree::Ident(i) => out.push(Tok::Ident(i.to_string())),
-                TokenTree::Punct(p) => out.push(Tok::Punct(p.as_char())),
-                TokenTree::Group(g) => {
-                    out.push(Tok::Open(g.delimiter()));
-                    flatten(g.stream(), out);
-                    out.push(Tok::Other);
+    impl Uses<'_> {
+        fn is_name(&self, e: &syn::Expr) -> bool {
+            matches!(strip_parens(e), syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.name))
+        }
+    }
+    impl<'ast> Visit<'ast> for Uses<'_> {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            if self.escaped {
+                return;
+            }
+            match e {
+                syn::Expr::MethodCall(m)
+                    if self.is_name(&m.receiver) && !ESCAPING_METHODS.contains(&m.method.to_string().as_str()) =>
+                {
+                    m.args.iter().for_each(|a| self.visit_expr(a));
                 }
-                TokenTree::Literal(_) => out.push(Tok::Other),
+                syn::Expr::Reference(r) if self.is_name(&r.expr) => {}
+                syn::Expr::Path(p) if p.path.is_ident(self.name) => self.escaped = true,
+                _ => syn::visit::visit_expr(self, e),
             }
         }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let name = self.name.to_string();
+            tokens_idents(m.tokens.clone(), &mut |id| self.escaped |= id == name);
+        }
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.escaped |= p.ident == *self.name;
+            syn::visit::visit_pat_ident(self, p);
+        }
     }
-    let mut toks = Vec::new();
+    let mut uses = Uses { name, escaped: false };
     for s in rest {
-        flatten(quote::ToTokens::to_token_stream(s), &mut toks);
+        uses.visit_stmt(s);
     }
-    let name = name.to_string();
-    let at = |i: usize| toks.get(i);
-    let this = Tok::Ident(name);
-    for (i, tok) in toks.iter().enumerate() {
-        if *tok != this {
-            continue;
-        }
-        let prev = i.checked_sub(1).and_then(at);
-        if prev == Some(&Tok::Punct('.')) {
-            continue; // a field or method of something else
-        }
-        let borrowed = prev == Some(&Tok::Punct('&'))
-            || (prev == Some(&Tok::Ident("mut".into())) && i.checked_sub(2).and_then(at) == Some(&Tok::Punct('&')));
-        let method_call = at(i + 1) == Some(&Tok::Punct('.'))
-            && matches!(at(i + 2), Some(Tok::Ident(m)) if !ESCAPING_METHODS.contains(&m.as_str()))
-            && at(i + 3) == Some(&Tok::Open(Delimiter::Parenthesis));
-        if !(borrowed || method_call) {
-            return false;
-        }
-    }
-    true
+    !uses.escaped
 }
 
 #[cfg(test)]
