@@ -47,8 +47,18 @@ pub struct FileCx<'a> {
     pub test_support: bool,
 }
 
-/// Memo of guard-carrying types: a type's fields decide it, so it is worked out once per file.
-pub type Carriers = std::cell::RefCell<std::collections::HashMap<crate::index::ItemRef, Option<(GuardKind, String)>>>;
+/// Memo of what workspace types carry: a type's fields decide it, so it is worked out once per
+/// file.
+pub type Carriers = std::cell::RefCell<TypeMemo>;
+
+/// What is known so far of workspace types' fields.
+#[derive(Debug, Default)]
+pub struct TypeMemo {
+    /// The guard a type owns (and in which field), if any.
+    pub guards: std::collections::HashMap<crate::index::ItemRef, Option<(GuardKind, String)>>,
+    /// Whether a value of the type holds a pool.
+    pub pools: std::collections::HashMap<crate::index::ItemRef, bool>,
+}
 
 impl FileCx<'_> {
     /// Byte span of a syntax node.

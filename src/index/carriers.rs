@@ -45,21 +45,31 @@ impl IndexView<'_> {
     }
 
     /// Whether a value of a declared type holds a pool: the pool itself (behind `Result`,
-    /// `Option`, shared or lazy holders), or a workspace type with such a field, nested up to
+    /// `Option`, shared or lazy holders, in a tuple), or a workspace type with such a field, nested up to
     /// a few levels (`StoreManager { pool: PgPool }`). A function returning one hands a pool out.
     pub fn carries_pool(&self, ty: &TypeRef, catalog: &Catalog) -> bool {
-        let ty = match ty {
-            TypeRef::Path { segments, args }
-                if matches!(segments.last().map(String::as_str), Some("Result" | "Option")) =>
-            {
-                match args.first() {
-                    Some(inner) => inner,
-                    None => return false,
-                }
-            }
-            other => other,
-        };
-        self.class_carries_pool(&self.classify(ty, catalog), catalog, 0)
+        match fallible_inner(ty) {
+            Some(TypeRef::Tuple(items)) => items.iter().any(|t| self.carries_pool(t, catalog)),
+            Some(inner) => self.class_carries_pool(&self.classify(inner, catalog), catalog, 0),
+            None => false,
+        }
+    }
+
+    /// The answer to [`Self::carries_pool`] when the type's class alone gives it, or the
+    /// workspace type whose fields decide it (for callers that remember those).
+    pub fn pool_holder_item(&self, ty: &TypeRef, catalog: &Catalog) -> Result<bool, ItemRef> {
+        let Some(inner) = fallible_inner(ty) else { return Ok(false) };
+        if let TypeRef::Tuple(items) = inner {
+            return Ok(items.iter().any(|t| self.carries_pool(t, catalog)));
+        }
+        let mut class = self.classify(inner, catalog);
+        while let TypeClass::Holder(_, inner) = class {
+            class = *inner;
+        }
+        match class {
+            TypeClass::Struct(item) => Err(item),
+            other => Ok(self.holds_pool(&other)),
+        }
     }
 
     fn class_carries_pool(&self, class: &TypeClass, catalog: &Catalog, depth: usize) -> bool {
@@ -87,5 +97,17 @@ impl IndexView<'_> {
             TypeClass::Holder(_, inner) => self.holds_pool(inner),
             _ => false,
         }
+    }
+}
+
+/// The value a `Result`/`Option` return type carries, or the type itself.
+fn fallible_inner(ty: &TypeRef) -> Option<&TypeRef> {
+    match ty {
+        TypeRef::Path { segments, args }
+            if matches!(segments.last().map(String::as_str), Some("Result" | "Option")) =>
+        {
+            args.first()
+        }
+        other => Some(other),
     }
 }

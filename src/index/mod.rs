@@ -501,7 +501,8 @@ pub struct CrateIndex {
     consts: HashMap<String, Def<consts::ConstExpr>>,
     free_fns: HashMap<String, Vec<FnSig>>,
     methods: HashMap<(String, String), Vec<FnSig>>,
-    traits: HashSet<String>,
+    /// Traits declared, with how many times (two modules may each declare a `Sink`).
+    traits: HashMap<String, usize>,
     implementors: HashMap<String, Vec<String>>,
     used_crates: HashSet<usize>,
 }
@@ -536,7 +537,9 @@ impl CrateIndex {
                     None => ix.free_fns.entry(sig.name.clone()).or_default().push(sig),
                 }
             }
-            ix.traits.extend(f.traits.iter().cloned());
+            for t in &f.traits {
+                *ix.traits.entry(t.clone()).or_default() += 1;
+            }
             for (t, ty) in &f.trait_impls {
                 let list = ix.implementors.entry(t.clone()).or_default();
                 if !list.contains(ty) {
@@ -757,7 +760,7 @@ impl<'a> IndexView<'a> {
     /// Whether a workspace item is a trait (its methods dispatch to its implementors).
     pub fn is_trait(&self, item: &ItemRef) -> bool {
         let view = self.for_crate(&item.krate);
-        view.file.traits.contains(&item.name) || view.krate.traits.contains(&item.name)
+        view.file.traits.contains_key(&item.name) || view.krate.traits.contains_key(&item.name)
     }
 
     /// The type of field `field` of a crate-local struct (or of enum variant `Enum::Variant`).
@@ -807,13 +810,15 @@ impl<'a> IndexView<'a> {
 
     /// The crate declaring trait `name`, as this view sees it: this one, or the one
     /// dependency that does.
+    /// A name declared by several traits (in two modules, or two crates) is not resolved:
+    /// implementations are matched to traits by name, so they could not be told apart.
     pub fn trait_crate(&self, name: &str) -> Option<&'a str> {
-        if self.file.traits.contains(name) || self.krate.traits.contains(name) {
-            return Some(self.name);
-        }
-        let mut found = self.deps.iter().filter(|d| d.index.traits.contains(name));
-        match (found.next(), found.next()) {
-            (Some(d), None) => Some(d.krate),
+        let own = self.krate.traits.get(name).copied().unwrap_or(0);
+        // a dependency's view lists the viewing crate's dependencies, itself among them
+        let mut found = self.deps.iter().filter(|d| d.krate != self.name && d.index.traits.contains_key(name));
+        match (own, found.next(), found.next()) {
+            (1, None, _) => Some(self.name),
+            (0, Some(d), None) if d.index.traits.get(name) == Some(&1) => Some(d.krate),
             _ => None,
         }
     }

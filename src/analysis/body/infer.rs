@@ -152,11 +152,27 @@ impl<'a> BodyCx<'a> {
     /// Whether a workspace type owns a guard (see [`IndexView::carried_guard`]), worked out
     /// once per file.
     pub(super) fn carried_guard(&self, view: IndexView<'a>, item: &ItemRef) -> Option<(GuardKind, String)> {
-        if let Some(known) = self.file.carriers.borrow().get(item) {
+        if let Some(known) = self.file.carriers.borrow().guards.get(item) {
             return known.clone();
         }
         let found = view.carried_guard(item, self.file.catalog);
-        self.file.carriers.borrow_mut().insert(item.clone(), found.clone());
+        self.file.carriers.borrow_mut().guards.insert(item.clone(), found.clone());
+        found
+    }
+
+    /// Whether a value of a declared return type holds a pool (see
+    /// [`IndexView::carries_pool`]), with workspace types worked out once per file.
+    pub(super) fn returns_pool(&self, ty: &TypeRef) -> bool {
+        let view = self.file.index;
+        let item = match view.pool_holder_item(ty, self.file.catalog) {
+            Ok(answer) => return answer,
+            Err(item) => item,
+        };
+        if let Some(&known) = self.file.carriers.borrow().pools.get(&item) {
+            return known;
+        }
+        let found = view.carries_pool(ty, self.file.catalog);
+        self.file.carriers.borrow_mut().pools.insert(item, found);
         found
     }
 

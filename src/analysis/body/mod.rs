@@ -340,7 +340,7 @@ impl<'a> ItemWalker<'a, '_> {
         body.facts.handler = self.is_handler(sig, attrs);
         if let syn::ReturnType::Type(_, ty) = &sig.output {
             let declared = body.lower(ty);
-            body.facts.returns_pool = body.file.index.carries_pool(&declared, body.file.catalog);
+            body.facts.returns_pool = body.returns_pool(&declared);
         }
         let bounds = type_param_bounds(&sig.generics, self.cx.uses);
         for input in &sig.inputs {

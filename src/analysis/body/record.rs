@@ -478,21 +478,36 @@ impl BodyCx<'_> {
     /// After `let name = <call>;` with `rest` the statements after it: the call's result dies
     /// in this block when `name` is only used in place there (see [`used_in_place_only`]).
     pub(super) fn note_local_result(&mut self, local: &syn::Local, rest: &[syn::Stmt]) {
-        let (syn::Pat::Ident(pi), Some(init)) = (&local.pat, &local.init) else { return };
-        if init.diverge.is_some() || pi.by_ref.is_some() {
-            return;
-        }
-        let span = match peel_result(&init.expr) {
-            syn::Expr::Call(c) => self.file.span(c),
-            syn::Expr::MethodCall(m) => self.file.span(m),
-            _ => return,
-        };
+        let (Some(names), Some(init)) = (unwrapped_bindings(&local.pat), &local.init) else { return };
+        let Some(span) = self.result_call_span(&init.expr) else { return };
         // only a call of the workspace's own functions has a summary to tell more of
-        if self.facts.calls.last().is_none_or(|c| c.span != span) || !used_in_place_only(&pi.ident, rest) {
+        if names.is_empty()
+            || self.facts.calls.last().is_none_or(|c| c.span != span)
+            || !names.iter().all(|n| used_in_place_only(n, rest))
+        {
             return;
         }
         for call in self.facts.calls.iter_mut().rev().take_while(|c| c.span == span) {
             call.result_dies = true;
+        }
+    }
+
+    /// The call whose unwrapped result an initialiser is: through `?`, `.await`, unwrapping
+    /// and adapting methods (`.expect(..)`, `.map_err(..)`), and a `match` whose arms unwrap
+    /// it or leave (`Ok(db) => db, Err(e) => return ..`).
+    fn result_call_span(&self, e: &syn::Expr) -> Option<Span> {
+        match strip_parens(e) {
+            syn::Expr::Try(t) => self.result_call_span(&t.expr),
+            syn::Expr::Await(a) => self.result_call_span(&a.base),
+            syn::Expr::MethodCall(m) if self.hands_value_on(&m.method.to_string()) => {
+                self.result_call_span(&m.receiver)
+            }
+            syn::Expr::Match(m) if m.arms.iter().all(|a| unwrapping_arm(a) || diverges(&a.body)) => {
+                self.result_call_span(&m.expr)
+            }
+            syn::Expr::Call(c) => Some(self.file.span(c)),
+            syn::Expr::MethodCall(m) => Some(self.file.span(m)),
+            _ => None,
         }
     }
 

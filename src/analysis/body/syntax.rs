@@ -453,13 +453,34 @@ pub(super) fn is_iterator_chain(e: &syn::Expr) -> bool {
     }
 }
 
-/// The call whose result an initialiser unwraps: `open(url)?`, `connect(..).await.expect(..)`.
-pub(super) fn peel_result(e: &syn::Expr) -> &syn::Expr {
+/// `*e` seen through: the place a deref borrows from.
+fn deref_of(e: &syn::Expr) -> &syn::Expr {
     match strip_parens(e) {
-        syn::Expr::Try(t) => peel_result(&t.expr),
-        syn::Expr::Await(a) => peel_result(&a.base),
-        syn::Expr::MethodCall(m) if UNWRAPPERS.contains(&m.method.to_string().as_str()) => peel_result(&m.receiver),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => deref_of(&u.expr),
         other => other,
+    }
+}
+
+/// The names a `let` binds the value it unwraps to: `let db = ..`, `let Ok(db) = .. else`,
+/// `let (a, b) = ..` (a `_` binds nothing); `None` for any other pattern.
+pub(super) fn unwrapped_bindings(p: &syn::Pat) -> Option<Vec<&syn::Ident>> {
+    match p {
+        syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => Some(vec![&pi.ident]),
+        syn::Pat::Type(t) => unwrapped_bindings(&t.pat),
+        syn::Pat::Wild(_) => Some(Vec::new()),
+        syn::Pat::Tuple(t) => {
+            let mut all = Vec::new();
+            for e in &t.elems {
+                all.extend(unwrapped_bindings(e)?);
+            }
+            Some(all)
+        }
+        syn::Pat::TupleStruct(ts)
+            if ts.elems.len() == 1 && ts.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some") =>
+        {
+            unwrapped_bindings(&ts.elems[0])
+        }
+        _ => None,
     }
 }
 
@@ -491,7 +512,17 @@ pub(super) fn used_in_place_only(name: &syn::Ident, rest: &[syn::Stmt]) -> bool 
                 {
                     m.args.iter().for_each(|a| self.visit_expr(a));
                 }
-                syn::Expr::Reference(r) if self.is_name(&r.expr) => {}
+                // `&name`, `&*name`: a borrow, unless handed to a clone (`Arc::clone(&name)`)
+                syn::Expr::Reference(r) if self.is_name(deref_of(&r.expr)) => {}
+                syn::Expr::Call(c)
+                    if matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "clone"))
+                        && c.args.iter().any(|a| {
+                            self.is_name(deref_of(a))
+                                || matches!(a, syn::Expr::Reference(r) if self.is_name(deref_of(&r.expr)))
+                        }) =>
+                {
+                    self.escaped = true
+                }
                 syn::Expr::Path(p) if p.path.is_ident(self.name) => self.escaped = true,
                 _ => syn::visit::visit_expr(self, e),
             }
@@ -524,6 +555,7 @@ mod tests {
     #[test]
     fn method_calls_and_borrows_are_uses_in_place() {
         assert!(in_place("let c = store.connection()?; run(&c); audit(&store); fix(&mut store);"));
+        assert!(in_place("query.fetch_all(&*store);"));
         assert!(in_place("let other = self.store; other.get();"));
         assert!(in_place(""));
     }
@@ -532,6 +564,7 @@ mod tests {
     fn moves_clones_and_new_bindings_let_the_value_escape() {
         assert!(!in_place("shards.push(store);"));
         assert!(!in_place("keep(store.clone());"));
+        assert!(!in_place("keep(Arc::clone(&store));"));
         assert!(!in_place("store"));
         assert!(!in_place("State { store }"));
         assert!(!in_place("let pool = store.pool; pool.get();"));
