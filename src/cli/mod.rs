@@ -226,12 +226,7 @@ fn selected_rules(args: &CheckArgs, config: &Config) -> Result<Vec<&'static dyn 
     }
     let select: Option<&[String]> =
         if args.select.is_empty() { config.select.as_deref() } else { Some(args.select.as_slice()) };
-    Ok(rules::ALL
-        .iter()
-        .copied()
-        .filter(|r| select.is_none_or(|s| s.iter().any(|x| x == r.info().id)))
-        .filter(|r| !args.ignore.iter().chain(&config.ignore).any(|s| s == r.info().id))
-        .collect())
+    Ok(rules::selected(select, args.ignore.iter().chain(&config.ignore)))
 }
 
 /// The configuration: the named file, or the one discovered upward from `start`.
