@@ -17,13 +17,13 @@ use super::{
     worker_pool, workspace, CrateView, FirstPass, Prefilter, ScanError, ScanOptions,
 };
 use crate::analysis::evidence::{self, Belief};
-use crate::analysis::facts::FileFnFacts;
+use crate::analysis::facts::{FileFnFacts, FnFacts};
 use crate::analysis::summary::CrateFacts;
 use crate::index::CrateIndex;
 use crate::report::Diagnostic;
 use crate::source::{FileId, SourceFile, Span};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -44,11 +44,17 @@ struct State {
     passes: Vec<FirstPass>,
     /// Content hash of the text each pass 1 read (`None`: nothing read).
     hashes: Vec<Option<u128>>,
-    /// Pass 2 of each file: its findings and its function facts.
-    analysed: Vec<(Vec<Diagnostic>, FileFnFacts)>,
+    /// Pass 2 of each file: its findings.
+    analysed: Vec<Vec<Diagnostic>>,
+    /// Pass 2 of each file: the handlers registered in it.
+    registered: Vec<Vec<(String, Span)>>,
+    /// Where each file's functions are in `summaries.fns` (files in order, back to back).
+    fn_ranges: Vec<std::ops::Range<usize>>,
+    /// Functions of files analysed since the summaries were built, by file.
+    fresh_fns: BTreeMap<FileId, Vec<FnFacts>>,
     /// Each crate's index.
     indexes: HashMap<Option<usize>, CrateIndex>,
-    /// The workspace's function summaries.
+    /// The workspace's function summaries; they hold every file's function facts.
     summaries: CrateFacts,
     /// What the rules found across the summaries.
     crate_diagnostics: Vec<Diagnostic>,
@@ -82,7 +88,10 @@ impl LiveWorkspace {
             by_path,
             passes: std::iter::repeat_with(FirstPass::default).take(files).collect(),
             hashes: vec![None; files],
-            analysed: vec![Default::default(); files],
+            analysed: vec![Vec::new(); files],
+            registered: vec![Vec::new(); files],
+            fn_ranges: vec![0..0; files],
+            fresh_fns: BTreeMap::new(),
             indexes: HashMap::new(),
             summaries: CrateFacts::default(),
             crate_diagnostics: Vec::new(),
@@ -147,14 +156,16 @@ impl LiveWorkspace {
         !self.state.stale.is_empty()
     }
 
-    /// Analyses again up to `budget` files analysed against an older index, then the
-    /// summaries. Returns whether any remain.
+    /// Analyses again up to `budget` files analysed against an older index; after the last,
+    /// the summaries. Returns whether any remain.
     pub fn catch_up(&mut self, budget: usize) -> bool {
         let state = &mut self.state;
         self.pool.install(|| {
             let next: Vec<FileId> = state.stale.iter().copied().take(budget).collect();
             state.analyse(&next);
-            state.resummarise();
+            if state.stale.is_empty() {
+                state.resummarise();
+            }
         });
         self.is_behind()
     }
@@ -166,7 +177,7 @@ impl LiveWorkspace {
         if !state.reported_file(id) {
             return Vec::new();
         }
-        let own = state.analysed[id].0.iter();
+        let own = state.analysed[id].iter();
         let across = state.crate_diagnostics.iter().filter(|d| d.span.file == id);
         let mut diagnostics: Vec<Diagnostic> = own.chain(across).cloned().collect();
         let suppressions = state.passes[id].source.as_ref().map(|s| crate::suppress::parse(id, s)).unwrap_or_default();
@@ -322,21 +333,34 @@ impl State {
             })
             .collect();
         drop(dependencies);
-        for (&id, result) in files.iter().zip(results) {
-            self.analysed[id] = result;
+        for (&id, (diagnostics, facts)) in files.iter().zip(results) {
+            self.analysed[id] = diagnostics;
+            self.registered[id] = facts.registered;
+            self.fresh_fns.insert(id, facts.fns);
             self.stale.remove(&id);
         }
     }
 
     /// The workspace's function summaries and cross-file findings, from every file's function
-    /// facts.
+    /// facts: those kept in the summaries, with the fresh ones in place of their file's (moved,
+    /// not copied: the summaries of a large workspace hold tens of thousands of functions).
     fn resummarise(&mut self) {
-        let mut merged = FileFnFacts::default();
-        for (_, facts) in &self.analysed {
-            merged.fns.extend(facts.fns.iter().cloned());
-            merged.registered.extend(facts.registered.iter().cloned());
+        let mut kept = std::mem::take(&mut self.summaries.fns).into_iter();
+        let mut fns = FileFnFacts::default();
+        for (id, range) in self.fn_ranges.iter_mut().enumerate() {
+            let old = kept.by_ref().take(range.len());
+            let start = fns.fns.len();
+            match self.fresh_fns.remove(&id) {
+                Some(fresh) => {
+                    old.for_each(drop);
+                    fns.fns.extend(fresh);
+                }
+                None => fns.fns.extend(old),
+            }
+            *range = start..fns.fns.len();
+            fns.registered.extend(self.registered[id].iter().cloned());
         }
-        (self.summaries, self.crate_diagnostics) = summarise(merged, &self.opts.rules);
+        (self.summaries, self.crate_diagnostics) = summarise(fns, &self.opts.rules);
         self.evidence = OnceLock::new();
     }
 }
