@@ -341,6 +341,39 @@ fn configuration_changes_are_reloaded_and_republished_and_errors_reported() {
 }
 
 #[test]
+fn created_files_are_scanned_and_build_outputs_are_not() {
+    let ws = workspace(&[(SHAPES, "src/shapes.rs")]);
+    std::fs::write(ws.path().join("Cargo.toml"), "[package]\nname = \"app\"\n[dependencies]\nsqlx = \"0.8\"\n")
+        .unwrap();
+    let capabilities = json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    let (mut server, _) = Server::initialized(ws.path(), capabilities, no_options());
+    let scanned = |m: &Value| {
+        m["method"] == "window/logMessage" && m["params"]["message"].as_str().unwrap().starts_with("scanned")
+    };
+    let first = server.notification("window/logMessage", |p| p["message"].as_str().unwrap().starts_with("scanned"));
+    assert!(first["message"].as_str().unwrap().contains(": 1 file(s) in"), "{first}");
+    let created = |server: &mut Server, path: &Path| {
+        server.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": uri(path), "type": 1 }] }));
+    };
+
+    // a build script's output under `target/` is not part of the scan: no reload
+    let generated = ws.path().join("target/debug/build/app-1/out/generated.rs");
+    std::fs::create_dir_all(generated.parent().unwrap()).unwrap();
+    std::fs::write(&generated, read(SHAPES)).unwrap();
+    created(&mut server, &generated);
+    assert!(!server.arrives(Duration::from_millis(800), scanned), "the folder was scanned again");
+
+    // a new source file is: the folder is scanned again and the file is analysed when opened
+    let new = ws.path().join("src/accessors.rs");
+    std::fs::copy(ACCESSORS, &new).unwrap();
+    created(&mut server, &new);
+    let again = server.notification("window/logMessage", |p| p["message"].as_str().unwrap().starts_with("scanned"));
+    assert!(again["message"].as_str().unwrap().contains(": 2 file(s) in"), "{again}");
+    let doc = open(&mut server, &new, &read(&new));
+    assert_eq!(lines_and_codes(&server.diagnostics(&doc, Some(1))), markers(&read(&new)));
+}
+
+#[test]
 fn hostile_input_gets_errors_or_is_ignored_and_the_server_keeps_answering() {
     let ws = workspace(&[(SHAPES, "src/shapes.rs")]);
     std::fs::write(ws.path().join("README.md"), "std::mem::forget(conn);\n").unwrap();

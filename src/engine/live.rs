@@ -109,6 +109,18 @@ impl LiveWorkspace {
         self.state.plan.found.len()
     }
 
+    /// Whether a walk of the folders would now find other files than the scan found (files
+    /// created or deleted since, in the walk's terms: `.gitignore`, `target/` and excludes
+    /// honoured); the workspace is then to be loaded again.
+    pub fn walk_differs(&self) -> bool {
+        let opts = &self.state.opts;
+        let Ok((found, _)) = discover::discover(&opts.paths, opts.include_tests, opts.config.exclusion()) else {
+            return true;
+        };
+        let scanned = &self.state.plan.found[..self.state.plan.reported];
+        found.iter().map(|f| &f.path).ne(scanned.iter().map(|f| &f.path))
+    }
+
     /// The file at `path` (canonical), if the scan found it.
     pub fn file_id(&self, path: &Path) -> Option<FileId> {
         self.state.by_path.get(path).copied()

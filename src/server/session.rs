@@ -47,8 +47,10 @@ pub struct Session {
     pending: BTreeSet<Url>,
     /// When pending work is done.
     due: Option<Instant>,
-    /// Folders to load again (their configuration or packages changed, files came or went).
+    /// Folders to load again (their configuration or packages changed).
     reload: BTreeSet<usize>,
+    /// Folders where Rust files may have come or gone: loaded again if a walk finds others.
+    rewalk: BTreeSet<usize>,
     /// The diagnostics last published, by document.
     published: HashMap<Url, Vec<lsp_types::Diagnostic>>,
     /// Files an invalid configuration's problems are published on, by folder.
@@ -76,6 +78,7 @@ impl Session {
             pending: BTreeSet::new(),
             due: None,
             reload: BTreeSet::new(),
+            rewalk: BTreeSet::new(),
             published: HashMap::new(),
             config_problems: HashMap::new(),
         };
@@ -174,12 +177,12 @@ impl Session {
         let uri = params.text_document.uri;
         let Some(path) = path_of(&uri) else { return };
         if roots::is_config_file(&path) {
-            self.reload_folder_of(&path);
+            self.reload_folder_of(&path, Reload::Always);
         } else if self.locate(&uri).is_some() {
             self.schedule(uri, Duration::ZERO);
         } else if path.extension().is_some_and(|e| e == "rs") {
-            // a new file, if the client does not tell the server about created files
-            self.reload_folder_of(&path);
+            // perhaps a new file, if the client does not tell the server about created files
+            self.reload_folder_of(&path, Reload::IfTheWalkDiffers);
         }
     }
 
@@ -202,8 +205,11 @@ impl Session {
         for change in params.changes {
             let Some(path) = path_of(&change.uri) else { continue };
             let is_rust = path.extension().is_some_and(|e| e == "rs");
-            if roots::is_config_file(&path) || (is_rust && change.typ != FileChangeType::CHANGED) {
-                self.reload_folder_of(&path);
+            if roots::is_config_file(&path) {
+                self.reload_folder_of(&path, Reload::Always);
+            } else if is_rust && change.typ != FileChangeType::CHANGED {
+                // created or deleted: a build script's output under `target/` is not the scan's
+                self.reload_folder_of(&path, Reload::IfTheWalkDiffers);
             } else if is_rust && self.documents.get(&change.uri).is_none() {
                 // changed on disk, not in the editor: read again (an unchanged text costs nothing)
                 if let Some((root, id)) = self.locate(&change.uri) {
@@ -248,15 +254,12 @@ impl Session {
         self.due = Some(if after.is_zero() { self.due.map_or(at, |due| due.min(at)) } else { at });
     }
 
-    fn reload_folder_of(&mut self, path: &Path) {
-        let folder = self
-            .roots
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.contains(path))
-            .max_by_key(|(_, r)| r.folder.as_os_str().len());
-        if let Some((i, _)) = folder {
-            self.reload.insert(i);
+    fn reload_folder_of(&mut self, path: &Path, when: Reload) {
+        if let Some(i) = self.root_of(path) {
+            match when {
+                Reload::Always => self.reload.insert(i),
+                Reload::IfTheWalkDiffers => self.rewalk.insert(i),
+            };
             self.due.get_or_insert(Instant::now() + self.debounce);
         }
     }
@@ -271,6 +274,11 @@ impl Session {
     /// publishes: the pending documents always, the others when their diagnostics changed.
     fn flush(&mut self) {
         self.due = None;
+        for i in std::mem::take(&mut self.rewalk) {
+            if self.roots[i].live.as_ref().is_none_or(|live| live.walk_differs()) {
+                self.reload.insert(i);
+            }
+        }
         for i in std::mem::take(&mut self.reload) {
             self.load(i);
         }
@@ -295,7 +303,7 @@ impl Session {
             Ok(loaded) => {
                 let folder = self.roots[i].folder.display().to_string();
                 let seconds = loaded.elapsed.as_secs_f64();
-                self.log(MessageType::INFO, format!("scanned {folder}: {} files in {seconds:.2} s", loaded.files));
+                self.log(MessageType::INFO, format!("scanned {folder}: {} file(s) in {seconds:.2} s", loaded.files));
                 if let Some(error) = loaded.config_error {
                     self.report_config_error(i, &error);
                 }
@@ -399,6 +407,14 @@ impl Session {
         // a client that went away is noticed by the main loop, when its input ends
         let _ = self.sender.send(message);
     }
+}
+
+/// When a change to a folder's files loads it again.
+enum Reload {
+    /// The configuration or the packages may have changed.
+    Always,
+    /// Rust files may have come or gone: only if a walk finds other files than the scan did.
+    IfTheWalkDiffers,
 }
 
 /// A `file:` URI's path, canonical when it exists (as the scan's paths are).
