@@ -298,6 +298,45 @@ fn unsaved_buffers_are_analysed_with_facts_from_other_unsaved_files_and_crates()
 }
 
 #[test]
+fn closed_files_behind_an_index_change_are_caught_up_and_findings_republished() {
+    let ws = TempDir::new().unwrap();
+    let write = |file: &str, text: &str| std::fs::write(ws.path().join(file), text).unwrap();
+    std::fs::create_dir_all(ws.path().join("src")).unwrap();
+    write(
+        "src/handler.rs",
+        "use crate::app::App;\n\npub async fn transfer(app: &App) {\n    let from = app.checkout().await;\n    \
+         let to = app.checkout().await;\n    drop((from, to));\n}\n",
+    );
+    write(
+        "src/checkout.rs",
+        "use crate::app::App;\nuse sqlx::pool::PoolConnection;\nuse sqlx::Postgres;\n\nimpl App {\n    \
+         pub async fn checkout(&self) -> PoolConnection<Postgres> {\n        self.pool.acquire().await.unwrap()\n    }\n}\n",
+    );
+    write("src/app.rs", "use sqlx::PgPool;\n\npub struct App {\n    pub pool: PgPool,\n}\n");
+    let (mut server, _) = Server::initialized(ws.path(), json!({}), no_options());
+    let handler = ws.path().join("src/handler.rs");
+    let handler_uri = open(&mut server, &handler, &read(&handler));
+    assert_eq!(lines_and_codes(&server.diagnostics(&handler_uri, Some(1))), [(4, "nested-acquire".to_owned())]);
+
+    // the pool field stops being a pool in an unsaved buffer: `checkout` (closed) no longer
+    // takes a connection from it, which only its analysis again can tell
+    let app = ws.path().join("src/app.rs");
+    let app_uri = open(&mut server, &app, &read(&app));
+    change(&mut server, &app_uri, 2, json!({ "range": range((3, 14), (3, 20)), "text": "std::sync::Arc<String>" }));
+    let settled = server.notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == handler_uri && p["diagnostics"].as_array().unwrap().iter().all(|d| d["code"] != "nested-acquire")
+    });
+    let diagnostics = settled["diagnostics"].as_array().unwrap();
+    assert_eq!(lines_and_codes(diagnostics), [(4, "conn-held-while-waiting".to_owned())]);
+
+    // what `poolcheck check` says once the edit is saved
+    std::fs::write(&app, read(&app).replace("pub pool: PgPool,", "pub pool: std::sync::Arc<String>,")).unwrap();
+    let (_, out, _) = support::poolcheck_in(ws.path(), &["check", ".", "--format", "short"]);
+    assert_eq!(out.lines().map(|l| l.split(": ").next().unwrap()).collect::<Vec<_>>(), ["src/handler.rs:5:14"]);
+    assert!(out.contains("warning[conn-held-while-waiting]"), "{out}");
+}
+
+#[test]
 fn configuration_changes_are_reloaded_and_republished_and_errors_reported() {
     let ws = workspace(&[(SHAPES, "src/shapes.rs")]);
     let path = ws.path().join("src/shapes.rs");

@@ -188,7 +188,7 @@ fn run(args: impl IntoIterator<Item = OsString>, cargo: bool) -> ExitCode {
         }
         Some(Command::Check(args)) => check(*args, cargo),
         Some(Command::Evidence(args)) => evidence(args),
-        Some(Command::Server) => crate::server::run().map(|clean| u8::from(!clean)),
+        Some(Command::Server) => Ok(u8::from(!crate::server::run())),
         None => check(cli.check, cargo),
     };
     match result {

@@ -13,7 +13,6 @@ mod roots;
 mod session;
 mod transport;
 
-use anyhow::{Context, Result};
 use crossbeam_channel::RecvTimeoutError;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
@@ -31,12 +30,12 @@ use session::Session;
 
 /// Serves one client on stdin and stdout until it sends `exit` or its input ends. Returns
 /// whether it asked for `shutdown` first (the exit status is 0 then, 1 otherwise).
-pub fn run() -> Result<bool> {
+pub fn run() -> bool {
     let (connection, transport) = transport::stdio();
     let clean = serve(&connection);
     drop(connection);
-    transport.finish().context("cannot write to stdout")?;
-    Ok(clean)
+    transport.finish();
+    clean
 }
 
 /// The life cycle: the handshake, then messages until `exit`.
