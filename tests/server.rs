@@ -428,6 +428,9 @@ fn hostile_input_gets_errors_or_is_ignored_and_the_server_keeps_answering() {
     assert_eq!(server.response(&Value::Null)["error"]["code"], -32700);
     server.send(&json!({ "jsonrpc": "2.0", "id": 77, "params": {} }));
     assert_eq!(server.response(&json!(77))["error"]["code"], -32600, "no method");
+    let big_id = json!({ "jsonrpc": "2.0", "id": 4_294_967_296u64, "method": "textDocument/hover", "params": {} });
+    server.send(&big_id);
+    assert_eq!(server.response(&json!(4_294_967_296u64))["error"]["code"], -32600, "an id over 32 bits");
     server.send_raw(b"Content-Length: nope\r\n\r\n");
     let bad_header = server.response(&Value::Null);
     assert!(bad_header["error"]["message"].as_str().unwrap().contains("Content-Length"), "{bad_header}");

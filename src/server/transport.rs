@@ -182,14 +182,24 @@ fn decode(body: &[u8]) -> Result<Message, Value> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| error_response(Value::Null, ErrorCode::ParseError, &format!("not JSON: {e}")))?;
     // an id of the wrong shape is echoed when it is a number or a string, as JSON-RPC asks
+    let has_id = value.get("id").is_some();
     let id = match value.get("id") {
         Some(id @ (Value::Number(_) | Value::String(_))) => id.clone(),
         _ => Value::Null,
     };
-    serde_json::from_value(value).map_err(|e| {
+    let message = serde_json::from_value(value).map_err(|e| {
         let why = format!("not a JSON-RPC request, response or notification this server reads: {e}");
-        error_response(id, ErrorCode::InvalidRequest, &why)
-    })
+        error_response(id.clone(), ErrorCode::InvalidRequest, &why)
+    })?;
+    match message {
+        // a request whose id `lsp_server` cannot hold reads as a notification: it must be
+        // answered all the same, or the client waits forever
+        Message::Notification(_) if has_id => {
+            let why = "a request's id must be a string or a 32-bit integer";
+            Err(error_response(id, ErrorCode::InvalidRequest, why))
+        }
+        message => Ok(message),
+    }
 }
 
 fn error_response(id: Value, code: ErrorCode, message: &str) -> Value {
