@@ -50,8 +50,8 @@ impl Documents {
     }
 
     /// Forgets a document the client closed.
-    pub fn close(&mut self, uri: &Url) -> Option<Document> {
-        self.open.remove(uri)
+    pub fn close(&mut self, uri: &Url) {
+        self.open.remove(uri);
     }
 
     /// An open document.

@@ -148,6 +148,7 @@ impl Session {
         }
     }
 
+    /// A document opened: analysed from its text at once.
     pub fn did_open(&mut self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         self.documents.open(doc.uri.clone(), doc.version, doc.text.clone());
@@ -159,6 +160,7 @@ impl Session {
         }
     }
 
+    /// A document edited: analysed once the edits pause for the debounce.
     pub fn did_change(&mut self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         if !self.documents.change(&uri, params.text_document.version, params.content_changes, self.encoding) {
@@ -173,6 +175,8 @@ impl Session {
         }
     }
 
+    /// A document saved: published at once; a saved configuration or manifest reloads its
+    /// folder.
     pub fn did_save(&mut self, params: DidSaveTextDocumentParams) {
         let uri = params.text_document.uri;
         let Some(path) = path_of(&uri) else { return };
@@ -186,6 +190,7 @@ impl Session {
         }
     }
 
+    /// A document closed: analysed from disk again, its diagnostics cleared.
     pub fn did_close(&mut self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.documents.close(&uri);
@@ -201,6 +206,8 @@ impl Session {
         }
     }
 
+    /// Files changed on disk: configuration and manifests reload their folder, created or
+    /// deleted Rust files rewalk it, changed ones not open are read again.
     pub fn watched_files_changed(&mut self, params: DidChangeWatchedFilesParams) {
         for change in params.changes {
             let Some(path) = path_of(&change.uri) else { continue };
