@@ -5,7 +5,8 @@
 //! [`config_files`] reads configuration files) for the [`rules`], [`suppress`] and [`review`]
 //! apply suppressions, baselines, diffs and fixes, and [`report`] renders the sorted
 //! diagnostics. [`catalog`] holds the embedded knowledge of pool crates from `rules/`;
-//! [`config`] the project's `poolcheck.toml`; [`cli`] is the command line.
+//! [`config`] the project's `poolcheck.toml`; [`cli`] is the command line, and [`server`] the
+//! language server that editors run.
 
 #![warn(missing_docs)]
 
@@ -19,6 +20,7 @@ pub mod index;
 pub mod report;
 pub mod review;
 pub mod rules;
+pub mod server;
 pub mod source;
 pub mod suppress;
 

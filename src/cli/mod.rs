@@ -1,5 +1,6 @@
-//! The command line: `poolcheck check|rules|explain|evidence|config`, and `cargo poolcheck`. The only module that
-//! prints or decides the exit status: 0 clean, 1 findings, 2 usage or tool failure.
+//! The command line: `poolcheck check|rules|explain|evidence|config|server`, and `cargo
+//! poolcheck`. The only module that prints or decides the exit status (0 clean, 1 findings, 2
+//! usage or tool failure), but for `server`, whose output is the protocol's.
 
 use crate::config::Config;
 use crate::engine::{self, ScanOptions};
@@ -43,6 +44,9 @@ enum Command {
     /// pool, request entry points and where pools are built, each with the file and line that
     /// is the evidence. When poolcheck misses something, the missing belief is the reason.
     Evidence(EvidenceArgs),
+    /// Run the language server on stdin and stdout (for editors): findings as diagnostics,
+    /// fixes as quick fixes, the evidence behind a finding on hover.
+    Server,
     /// Print the effective configuration for a path (default `.`): rule levels, policy, excludes.
     Config {
         /// Where to look for the configuration from.
@@ -184,6 +188,7 @@ fn run(args: impl IntoIterator<Item = OsString>, cargo: bool) -> ExitCode {
         }
         Some(Command::Check(args)) => check(*args, cargo),
         Some(Command::Evidence(args)) => evidence(args),
+        Some(Command::Server) => Ok(u8::from(!crate::server::run())),
         None => check(cli.check, cargo),
     };
     match result {
@@ -226,12 +231,7 @@ fn selected_rules(args: &CheckArgs, config: &Config) -> Result<Vec<&'static dyn 
     }
     let select: Option<&[String]> =
         if args.select.is_empty() { config.select.as_deref() } else { Some(args.select.as_slice()) };
-    Ok(rules::ALL
-        .iter()
-        .copied()
-        .filter(|r| select.is_none_or(|s| s.iter().any(|x| x == r.info().id)))
-        .filter(|r| !args.ignore.iter().chain(&config.ignore).any(|s| s == r.info().id))
-        .collect())
+    Ok(rules::selected(select, args.ignore.iter().chain(&config.ignore)))
 }
 
 /// The configuration: the named file, or the one discovered upward from `start`.

@@ -4,7 +4,9 @@
 
 pub mod cache;
 pub mod discover;
+pub mod live;
 pub mod packages;
+mod plan;
 mod prefilter;
 pub mod progress;
 mod timings;
@@ -18,13 +20,13 @@ use crate::config::Config;
 use crate::index::{module_of, skim, CrateIndex, FileFacts, IndexView};
 use crate::report::{Diagnostic, Report, Severity};
 use crate::rules::{self, Rule};
-use crate::source::{SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::suppress::{self, Suppression};
 use aho_corasick::{AhoCorasick, MatchKind};
 pub use prefilter::Prefilter;
 use progress::{Phase, Progress};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use timings::Timings;
@@ -108,42 +110,13 @@ pub fn scan_files(
 
 fn scan_discovered(
     opts: &ScanOptions,
-    mut found: Vec<discover::Discovered>,
+    found: Vec<discover::Discovered>,
     problems: Vec<discover::WalkProblem>,
     mut timings: Timings,
 ) -> Result<Report, ScanError> {
-    let config = &opts.config;
-    let catalog = &config.catalog;
-    let mut packages = packages::Packages::default();
-    let mut owners: Vec<Option<usize>> = found.iter().map(|f| packages.package_of(&f.path)).collect();
-    packages.load_path_deps();
-    let scanned: BTreeSet<usize> = owners.iter().flatten().copied().collect();
-    let named_files = opts.paths.iter().any(|p| p.is_file());
-    // a scanned library's callers in its workspace tell where requests and loops reach it
-    let dependents = if named_files { BTreeSet::new() } else { packages.dependents(&scanned) };
-    let closure = packages.closure(scanned.into_iter().chain(dependents));
-    // files found by the walk are reported; the rest of the workspace they need is evidence
-    let reported = found.len();
-    let context = if named_files {
-        context_files(opts, &found, &owners, &closure, &mut packages)
-    } else {
-        let extra = workspace::unscanned_files(
-            &opts.paths,
-            &closure,
-            &mut packages,
-            opts.include_tests,
-            opts.config.exclusion(),
-        );
-        for (file, package) in extra {
-            found.push(file);
-            owners.push(Some(package));
-        }
-        Vec::new()
-    };
-    packages.resolve_pool_use(catalog);
-    packages.mark_test_support();
+    let catalog = &opts.config.catalog;
+    let plan::Plan { found, owners, packages, reported, context } = plan::plan(opts, found);
     let prefilter = Prefilter::new(catalog);
-    let crate_name = |owner: &Option<usize>| owner.map_or("", |p| packages.roots[p].crate_name.as_str());
 
     // one relaxed atomic add per file and phase: nothing a scan can measure
     let bump = |count: &dyn Fn(&Progress)| {
@@ -153,8 +126,7 @@ fn scan_discovered(
     };
     let files = found.len();
     bump(&|p| p.start_reading(files));
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).stack_size(WORKER_STACK).build()?;
-    pool.install(|| {
+    worker_pool(opts.jobs)?.install(|| {
         // pass 1: read, parse, extract facts
         let mut parsed: Vec<FirstPass> = found
             .par_iter()
@@ -185,16 +157,10 @@ fn scan_discovered(
         for (package, facts) in &context_facts {
             groups.entry(Some(*package)).or_default().push(facts);
         }
-        let indexes: HashMap<Option<usize>, CrateIndex> =
-            groups.into_par_iter().map(|(k, files)| (k, CrateIndex::build(files, crate_name(&k)))).collect();
+        let indexes = build_indexes(groups, &packages);
         let dependencies = workspace::dependency_views(&packages, &indexes);
-        let empty = CrateIndex::default();
-        let crate_view = |owner: &Option<usize>| CrateView {
-            name: crate_name(owner),
-            index: indexes.get(owner).unwrap_or(&empty),
-            deps: owner.and_then(|p| dependencies.get(&p)).map_or(&[], Vec::as_slice),
-            test_support: opts.include_tests,
-        };
+        let crate_view =
+            |owner: &Option<usize>| CrateView::of(*owner, &packages, &indexes, &dependencies, opts.include_tests);
 
         timings.lap("index");
         bump(&|p| p.enter(Phase::Analysing));
@@ -203,20 +169,7 @@ fn scan_discovered(
             .par_iter()
             .zip(owners.par_iter())
             .enumerate()
-            .map(|(id, (p, owner))| match (&p.source, &p.facts, &p.problem) {
-                _ if found[id].config.is_some() && p.problem.is_none() => {
-                    (p.config_diagnostics.clone(), FileFnFacts::default())
-                }
-                (source, _, Some((offset, message))) => {
-                    let text = source.as_ref().map_or("", |s| s.text.as_str());
-                    (vec![parse_error(id, text, *offset, message)], FileFnFacts::default())
-                }
-                (Some(source), Some(facts), None) => {
-                    let krate = crate_view(owner);
-                    second_pass(id, source, facts, krate, &opts.rules, catalog, config.policy_for(&source.path))
-                }
-                _ => Default::default(),
-            })
+            .map(|(id, (p, owner))| second_pass_of(id, &found[id], p, crate_view(owner), opts))
             .inspect(|_| bump(&Progress::file_analysed))
             .collect();
 
@@ -231,26 +184,12 @@ fn scan_discovered(
             merged.fns.extend(facts.fns);
             merged.registered.extend(facts.registered);
         }
-        let facts = CrateFacts::build(merged.fns, &merged.registered);
-        let mut crate_diagnostics = Vec::new();
-        for r in &opts.rules {
-            r.check_crate(&facts, &mut crate_diagnostics);
-        }
+        let (facts, crate_diagnostics) = summarise(merged, &opts.rules);
         diagnostics.push(crate_diagnostics);
         let evidence = opts.evidence.then(|| {
             let mut beliefs = analysis::evidence::of_functions(&facts);
             for (id, (p, owner)) in parsed.iter().zip(&owners).enumerate().take(reported) {
-                if let (Some(source), Some(file_facts)) = (&p.source, &p.facts) {
-                    let krate = crate_view(owner);
-                    let own = CrateIndex::build([file_facts], krate.name);
-                    beliefs.extend(analysis::evidence::of_types(
-                        krate.file_view(&own),
-                        file_facts,
-                        source,
-                        id,
-                        catalog,
-                    ));
-                }
+                beliefs.extend(type_beliefs(id, p, crate_view(owner), catalog));
             }
             beliefs
         });
@@ -274,29 +213,10 @@ fn scan_discovered(
             let id = sources.add(SourceFile::new(problem.path, name, String::new()));
             diagnostics.push(parse_error(id, "", 0, &format!("cannot read: {}", problem.message)));
         }
-        // rules that ran: selected, and not turned off in the configuration
-        let enabled: Vec<&str> =
-            opts.rules.iter().map(|r| r.info().id).filter(|id| config.severity(id).is_some()).collect();
-        diagnostics.retain(|d| enabled.contains(&d.rule));
-        rules::apply_precedence(&mut diagnostics);
         let suppressions: Vec<Suppression> =
             (0..sources.len()).into_par_iter().flat_map_iter(|id| suppress::parse(id, sources.get(id))).collect();
-        let suppressed = suppress::apply(
-            &mut diagnostics,
-            &suppressions,
-            |span| sources.get(span.file).line_index(span.start),
-            &enabled,
-        );
-        // their suppressions were not applied to anything reported
-        diagnostics.retain(|d| reported_file(d.span.file));
-        // levels from the configuration: `off` drops a rule, `error`/`warning` re-grade it
-        diagnostics.retain_mut(|d| match config.severity(d.rule).filter(|_| enabled.contains(&d.rule)) {
-            Some(severity) => {
-                d.severity = severity;
-                true
-            }
-            None => false,
-        });
+        let line_of = |span: Span| sources.get(span.file).line_index(span.start);
+        let suppressed = settle(&mut diagnostics, &suppressions, line_of, opts, reported_file);
         let evidence = evidence.map(|mut beliefs| {
             beliefs.retain(|b| reported_file(b.at.file));
             analysis::evidence::Evidence { beliefs }
@@ -307,6 +227,72 @@ fn scan_discovered(
         timings.finish(&report);
         Ok(report)
     })
+}
+
+/// The threads a scan's parallel passes run on (`jobs`: how many; `None`: one per core).
+fn worker_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).stack_size(WORKER_STACK).build()
+}
+
+/// Each crate's index, from the facts of its files (`None`: files outside any package).
+fn build_indexes(
+    groups: HashMap<Option<usize>, Vec<&FileFacts>>,
+    packages: &packages::Packages,
+) -> HashMap<Option<usize>, CrateIndex> {
+    groups.into_par_iter().map(|(k, files)| (k, CrateIndex::build(files, crate_name(k, packages)))).collect()
+}
+
+/// The name a package's code is known by (empty outside a package).
+fn crate_name(owner: Option<usize>, packages: &packages::Packages) -> &str {
+    owner.map_or("", |p| packages.roots[p].crate_name.as_str())
+}
+
+/// The workspace's function summaries, and what the rules find across them.
+fn summarise(fns: FileFnFacts, rules: &[&'static dyn Rule]) -> (CrateFacts, Vec<Diagnostic>) {
+    let facts = CrateFacts::build(fns.fns, &fns.registered);
+    let mut diagnostics = Vec::new();
+    for r in rules {
+        r.check_crate(&facts, &mut diagnostics);
+    }
+    (facts, diagnostics)
+}
+
+/// What poolcheck believes about the types and statics a file defines (nothing for a file
+/// pass 1 did not parse).
+fn type_beliefs(id: FileId, p: &FirstPass, krate: CrateView<'_>, catalog: &Catalog) -> Vec<analysis::evidence::Belief> {
+    let (Some(source), Some(facts)) = (&p.source, &p.facts) else { return Vec::new() };
+    let own = CrateIndex::build([facts], krate.name);
+    analysis::evidence::of_types(krate.file_view(&own), facts, source, id, catalog)
+}
+
+/// The findings that stand among those of reported files: of the rules that ran (selected, and
+/// not turned off in the configuration), after precedence between rules, suppressions
+/// (`suppressions` of the files concerned; `line_of`: a span's 0-based line) and the
+/// configured levels. Returns how many were suppressed.
+fn settle(
+    diagnostics: &mut Vec<Diagnostic>,
+    suppressions: &[Suppression],
+    line_of: impl Fn(Span) -> usize,
+    opts: &ScanOptions,
+    reported_file: impl Fn(FileId) -> bool,
+) -> usize {
+    let config = &opts.config;
+    let enabled: Vec<&str> =
+        opts.rules.iter().map(|r| r.info().id).filter(|id| config.severity(id).is_some()).collect();
+    diagnostics.retain(|d| enabled.contains(&d.rule));
+    rules::apply_precedence(diagnostics);
+    let suppressed = suppress::apply(diagnostics, suppressions, line_of, &enabled);
+    // their suppressions were not applied to anything reported
+    diagnostics.retain(|d| reported_file(d.span.file));
+    // levels from the configuration: `off` drops a rule, `error`/`warning` re-grade it
+    diagnostics.retain_mut(|d| match config.severity(d.rule).filter(|_| enabled.contains(&d.rule)) {
+        Some(severity) => {
+            d.severity = severity;
+            true
+        }
+        None => false,
+    });
+    suppressed
 }
 
 /// The crate a file belongs to, as pass 2 sees it.
@@ -322,7 +308,26 @@ struct CrateView<'a> {
     test_support: bool,
 }
 
+/// The index of files that belong to no crate that has one.
+static EMPTY_INDEX: std::sync::LazyLock<CrateIndex> = std::sync::LazyLock::new(CrateIndex::default);
+
 impl<'a> CrateView<'a> {
+    /// The crate of the files `owner` owns: its index in `indexes`, and its dependencies'.
+    fn of(
+        owner: Option<usize>,
+        packages: &'a packages::Packages,
+        indexes: &'a HashMap<Option<usize>, CrateIndex>,
+        dependencies: &'a HashMap<usize, Vec<crate::index::DepIndex<'a>>>,
+        test_support: bool,
+    ) -> CrateView<'a> {
+        CrateView {
+            name: crate_name(owner, packages),
+            index: indexes.get(&owner).unwrap_or(&EMPTY_INDEX),
+            deps: owner.and_then(|p| dependencies.get(&p)).map_or(&[], Vec::as_slice),
+            test_support,
+        }
+    }
+
     /// What one of the crate's files sees: its own definitions (`own`, built from its facts)
     /// first, then its crate's, then its dependencies'.
     fn file_view(&self, own: &'a CrateIndex) -> IndexView<'a> {
@@ -351,10 +356,7 @@ pub fn check_text(path: &std::path::Path, text: &str, config: &Config, rules: &[
     let index = CrateIndex::build([&facts], "");
     let krate = CrateView { name: "", index: &index, deps: &[], test_support: false };
     let (mut diagnostics, fn_facts) = second_pass(0, &source, &facts, krate, rules, catalog, policy);
-    let crate_facts = CrateFacts::build(fn_facts.fns, &fn_facts.registered);
-    for r in rules {
-        r.check_crate(&crate_facts, &mut diagnostics);
-    }
+    diagnostics.extend(summarise(fn_facts, rules).1);
     diagnostics
 }
 
@@ -471,6 +473,30 @@ fn cannot_parse(e: &syn::Error) -> (usize, String) {
     (e.span().byte_range().start, format!("cannot parse as Rust: {what}; the file is not analysed"))
 }
 
+/// Pass 2 over one file, whatever pass 1 made of it: a configuration file's findings, the
+/// `parse-error` of a file that could not be read or parsed, or a Rust file's analysis
+/// against its crate (nothing for a file the prefilter skipped).
+fn second_pass_of(
+    id: usize,
+    file: &discover::Discovered,
+    p: &FirstPass,
+    krate: CrateView<'_>,
+    opts: &ScanOptions,
+) -> (Vec<Diagnostic>, FileFnFacts) {
+    match (&p.source, &p.facts, &p.problem) {
+        _ if file.config.is_some() && p.problem.is_none() => (p.config_diagnostics.clone(), FileFnFacts::default()),
+        (source, _, Some((offset, message))) => {
+            let text = source.as_ref().map_or("", |s| s.text.as_str());
+            (vec![parse_error(id, text, *offset, message)], FileFnFacts::default())
+        }
+        (Some(source), Some(facts), None) => {
+            let policy = opts.config.policy_for(&source.path);
+            second_pass(id, source, facts, krate, &opts.rules, &opts.config.catalog, policy)
+        }
+        _ => Default::default(),
+    }
+}
+
 fn second_pass(
     id: usize,
     source: &SourceFile,
@@ -508,14 +534,15 @@ fn second_pass(
 }
 
 /// Parses the files a crate skipped that define constants its parsed files use
-/// (`.max_connections(POOL_MAX)` with `POOL_MAX` in a file that names no pool).
+/// (`.max_connections(POOL_MAX)` with `POOL_MAX` in a file that names no pool); returns
+/// which.
 fn load_wanted_consts(
     parsed: &mut [FirstPass],
     found: &[discover::Discovered],
     owners: &[Option<usize>],
     opts: &ScanOptions,
     prefilter: &Prefilter,
-) {
+) -> Vec<usize> {
     let mut by_crate: HashMap<Option<usize>, (Vec<&str>, std::collections::HashSet<&str>)> = HashMap::new();
     for (p, owner) in parsed.iter().zip(owners) {
         if let Some(f) = &p.facts {
@@ -536,7 +563,7 @@ fn load_wanted_consts(
         }
     }
     if needles.is_empty() {
-        return;
+        return Vec::new();
     }
     let matchers: HashMap<Option<usize>, AhoCorasick> = needles
         .into_iter()
@@ -556,51 +583,13 @@ fn load_wanted_consts(
             wanted.then(|| (i, first_pass_text(i, &found[i], text, opts, true, prefilter)))
         })
         .collect();
-    for (i, p) in loaded {
-        parsed[i] = p;
-    }
-}
-
-/// The other Rust files of the packages of files named on the command line (the pre-commit
-/// hook names only the staged files), with their package: their facts feed the index so
-/// evidence defined elsewhere in the crate (aliases, fields, signatures) is seen. They are
-/// not analysed or reported.
-fn context_files(
-    opts: &ScanOptions,
-    found: &[discover::Discovered],
-    owners: &[Option<usize>],
-    closure: &std::collections::BTreeSet<usize>,
-    packages: &mut packages::Packages,
-) -> Vec<(discover::Discovered, usize)> {
-    let named: Vec<&std::path::Path> = opts.paths.iter().filter(|p| p.is_file()).map(PathBuf::as_path).collect();
-    if named.is_empty() {
-        return Vec::new();
-    }
-    let of_named = found
-        .iter()
-        .zip(owners)
-        .filter(|(f, _)| named.contains(&f.path.as_path()) && f.config.is_none())
-        .filter_map(|(_, owner)| *owner);
-    // the named files' packages and every crate they reach by path
-    let wanted = packages.closure(of_named).into_iter().filter(|p| closure.contains(p));
-    let scanned: std::collections::HashSet<PathBuf> =
-        found.iter().filter_map(|f| std::fs::canonicalize(&f.path).ok()).collect();
-    let mut out = Vec::new();
-    for package in wanted {
-        let root = packages.roots[package].root.clone();
-        let Ok((files, _)) = discover::discover(&[root], opts.include_tests, opts.config.exclusion()) else {
-            continue;
-        };
-        for file in files {
-            if file.config.is_none()
-                && !scanned.contains(&file.path)
-                && packages.package_of(&file.path) == Some(package)
-            {
-                out.push((file, package));
-            }
-        }
-    }
-    out
+    loaded
+        .into_iter()
+        .map(|(i, p)| {
+            parsed[i] = p;
+            i
+        })
+        .collect()
 }
 
 /// Facts of the context files, by package: from the facts cache when a file is unchanged,
@@ -717,9 +706,7 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 /// past the limit.
 fn read_limited(path: &std::path::Path, max_size: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let too_big = |len: u64| {
-        format!("file is {len} bytes, larger than the {max_size}-byte limit (`max-file-size`); not analysed")
-    };
+    let too_big = |len: u64| too_big(len, max_size);
     // a FIFO or device would block `open`; only regular files are read
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if !meta.is_file() {
@@ -736,6 +723,11 @@ fn read_limited(path: &std::path::Path, max_size: u64) -> Result<Vec<u8>, String
         return Err(too_big(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+/// Why a file of `len` bytes is not analysed.
+fn too_big(len: u64, max_size: u64) -> String {
+    format!("file is {len} bytes, larger than the {max_size}-byte limit (`max-file-size`); not analysed")
 }
 
 /// Offset at which bracket nesting first exceeds [`MAX_NESTING`], if it does.

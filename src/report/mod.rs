@@ -60,32 +60,7 @@ impl Report {
             key(a).cmp(&key(b))
         });
         self.diagnostics.dedup();
-        self.drop_nested_duplicates();
-    }
-
-    /// One finding per expression: where a rule fired on an expression and again on a part of
-    /// it (`Arc::new(Mutex::new(conn))` stored, and `Mutex::new(conn)` stored), the outer stands.
-    fn drop_nested_duplicates(&mut self) {
-        let mut groups: std::collections::HashMap<(usize, &str), Vec<usize>> = std::collections::HashMap::new();
-        for (i, d) in self.diagnostics.iter().enumerate() {
-            groups.entry((d.span.file, d.rule)).or_default().push(i);
-        }
-        let mut keep = vec![true; self.diagnostics.len()];
-        for mut members in groups.into_values() {
-            // outer spans first: by start, then the longest
-            members.sort_by_key(|&i| (self.diagnostics[i].span.start, std::cmp::Reverse(self.diagnostics[i].span.end)));
-            let mut outer: Option<(usize, usize)> = None;
-            for i in members {
-                let span = self.diagnostics[i].span;
-                match outer {
-                    Some((start, end)) if span.end <= end && (span.start, span.end) != (start, end) => keep[i] = false,
-                    Some((_, end)) if span.end <= end => {}
-                    _ => outer = Some((span.start, span.end)),
-                }
-            }
-        }
-        let mut it = keep.into_iter();
-        self.diagnostics.retain(|_| it.next().unwrap_or(true));
+        drop_nested_duplicates(&mut self.diagnostics);
     }
 
     /// Line and column of a span.
@@ -126,6 +101,31 @@ impl Report {
         files.dedup();
         files.len()
     }
+}
+
+/// One finding per expression: where a rule fired on an expression and again on a part of it
+/// (`Arc::new(Mutex::new(conn))` stored, and `Mutex::new(conn)` stored), the outer stands.
+pub(crate) fn drop_nested_duplicates(diagnostics: &mut Vec<Diagnostic>) {
+    let mut groups: std::collections::HashMap<(usize, &str), Vec<usize>> = std::collections::HashMap::new();
+    for (i, d) in diagnostics.iter().enumerate() {
+        groups.entry((d.span.file, d.rule)).or_default().push(i);
+    }
+    let mut keep = vec![true; diagnostics.len()];
+    for mut members in groups.into_values() {
+        // outer spans first: by start, then the longest
+        members.sort_by_key(|&i| (diagnostics[i].span.start, std::cmp::Reverse(diagnostics[i].span.end)));
+        let mut outer: Option<(usize, usize)> = None;
+        for i in members {
+            let span = diagnostics[i].span;
+            match outer {
+                Some((start, end)) if span.end <= end && (span.start, span.end) != (start, end) => keep[i] = false,
+                Some((_, end)) if span.end <= end => {}
+                _ => outer = Some((span.start, span.end)),
+            }
+        }
+    }
+    let mut it = keep.into_iter();
+    diagnostics.retain(|_| it.next().unwrap_or(true));
 }
 
 /// Where poolcheck lives: SARIF's `informationUri`, reviewdog's `source.url`.

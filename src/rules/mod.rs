@@ -122,6 +122,18 @@ pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
     ALL.iter().copied().find(|r| r.info().id == id)
 }
 
+/// The rules a run selects: those in `select` (all when `None`), less those in `ignore`.
+pub fn selected<'a>(
+    select: Option<&[String]>,
+    ignore: impl IntoIterator<Item = &'a String> + Clone,
+) -> Vec<&'static dyn Rule> {
+    ALL.iter()
+        .copied()
+        .filter(|r| select.is_none_or(|s| s.iter().any(|x| x == r.info().id)))
+        .filter(|r| !ignore.clone().into_iter().any(|s| s == r.info().id))
+        .collect()
+}
+
 /// Cites why `subject` is a pool or a guard: as a label where the evidence has a place of its
 /// own, else appended to the message.
 fn cite_evidence(mut d: Diagnostic, subject: &str, evidence: &Evidence) -> Diagnostic {

@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+#[allow(dead_code)] // only the language-server tests speak LSP
+pub mod lsp;
+
 /// Every file under `dir`, at any depth.
 #[allow(dead_code)] // not every test binary that includes this module walks trees
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
