@@ -504,6 +504,9 @@ pub struct CrateIndex {
     /// Traits declared, with how many times (two modules may each declare a `Sink`).
     traits: HashMap<String, usize>,
     implementors: HashMap<String, Vec<String>>,
+    /// Owners of methods whose `impl` names its self type by a path (`impl Ext for
+    /// async_graphql::Context<'_>`): the types extension traits may add methods to.
+    pathed_owners: HashSet<String>,
     used_crates: HashSet<usize>,
 }
 
@@ -533,7 +536,12 @@ impl CrateIndex {
             for sig in &f.fns {
                 let sig = FnSig { krate: krate.to_owned(), ..sig.clone() };
                 match &sig.owner {
-                    Some(owner) => ix.methods.entry((owner.clone(), sig.name.clone())).or_default().push(sig),
+                    Some(owner) => {
+                        if sig.owner_path.len() > 1 {
+                            ix.pathed_owners.insert(owner.clone());
+                        }
+                        ix.methods.entry((owner.clone(), sig.name.clone())).or_default().push(sig)
+                    }
                     None => ix.free_fns.entry(sig.name.clone()).or_default().push(sig),
                 }
             }
@@ -834,6 +842,15 @@ impl<'a> IndexView<'a> {
             }
         }
         out
+    }
+
+    /// Whether some `impl` of the view names `owner` by a path: only then may a method be
+    /// added to a foreign type of that name (checked before the costlier method lookup).
+    pub fn has_pathed_owner(&self, owner: &str) -> bool {
+        [self.file, self.krate]
+            .into_iter()
+            .chain(self.deps.iter().map(|d| d.index))
+            .any(|ix| ix.pathed_owners.contains(owner))
     }
 
     /// Methods `owner::name`: the file's, else its crate's, else the first dependency's that

@@ -5,6 +5,10 @@
 use super::syntax::*;
 use super::*;
 
+/// The most implementations a dispatched call is followed to: services put a handful behind a
+/// `dyn Repository`; a trait with dozens is a library's extension point, not evidence.
+const MAX_DISPATCH_TARGETS: usize = 8;
+
 impl BodyCx<'_> {
     /// Whether the current point runs once per item: in an iterating loop, or in a closure or
     /// task made per item.
@@ -102,12 +106,15 @@ impl BodyCx<'_> {
     /// for a receiver of that foreign type. Not for names the workspace also defines a type of.
     pub(super) fn foreign_type_method(&self, recv: &Value, method: &str) -> Option<&FnSig> {
         let Value::Opaque(TypeRef::Path { segments, .. }) = recv else { return None };
+        if segments.len() < 2 || !self.file.index.has_pathed_owner(segments.last()?) {
+            return None;
+        }
         // the impl names the same foreign path (`async_graphql::Context`), not a workspace
         // type that happens to share its last segment
         let sigs: Vec<&FnSig> =
             self.file.index.methods(segments.last()?, method).iter().filter(|s| s.owner_path == *segments).collect();
         match sigs.as_slice() {
-            [one] if segments.len() > 1 => Some(one),
+            [one] => Some(one),
             _ => None,
         }
     }
@@ -323,18 +330,23 @@ impl BodyCx<'_> {
         }
     }
 
-    /// What a call of `method` on a value of trait `item` may run: each implementor's own
+    /// What a call of `method` on a value of trait `item` may run (nothing is followed for a
+    /// trait with more than [`MAX_DISPATCH_TARGETS`] implementations): each implementor's own
     /// method, or the trait's default where an implementor does not override it (the default
     /// alone when the workspace has no implementor), with the implementing type's name.
     fn dispatch_targets(&self, item: &ItemRef, method: &str) -> Vec<(&FnSig, String)> {
         let view = self.file.index.for_crate(&item.krate);
-        let default = unique(view.methods(&item.name, method));
         let implementors = view.implementors(&item.name);
+        // a trait implemented all over (a visitor, a codec) says nothing of which one runs
+        if implementors.len() > MAX_DISPATCH_TARGETS {
+            return Vec::new();
+        }
+        let default = unique(view.methods(&item.name, method));
         let mut out: Vec<(&FnSig, String)> = Vec::new();
         for ty in &implementors {
             let own = unique(view.methods(ty, method)).filter(|s| s.owner.as_deref() == Some(*ty));
             if let Some(sig) = own.or(default) {
-                if !out.iter().any(|(s, _)| s.key() == sig.key()) {
+                if !out.iter().any(|(s, _)| std::ptr::eq(*s, sig)) {
                     out.push((sig, (*ty).to_owned()));
                 }
             }
