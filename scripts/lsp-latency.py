@@ -88,7 +88,7 @@ def line_edit(lines, index, new):
 def main():
     if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
-    binary, root, file = sys.argv[1], Path(sys.argv[2]).resolve(), Path(sys.argv[3]).resolve()
+    binary, root, file = str(Path(sys.argv[1]).resolve()), Path(sys.argv[2]).resolve(), Path(sys.argv[3]).resolve()
     runs = int(sys.argv[4]) if len(sys.argv) == 5 else 10
     uri = file.as_uri()
     text = file.read_text()
