@@ -615,7 +615,7 @@ impl<'a> IndexView<'a> {
     }
 
     /// Whether `name` is a module of the file's crate (a uniform path `db::Pool` is the crate's).
-    fn is_module(&self, name: &str) -> bool {
+    pub fn is_module(&self, name: &str) -> bool {
         self.file.modules.contains(name) || self.krate.modules.contains(name)
     }
 

@@ -592,12 +592,23 @@ impl<'a> BodyCx<'a> {
         };
         match lower_path(&p.path, self.file.uses, self.self_ty.as_ref()) {
             TypeRef::Path { mut segments, .. } if !segments.is_empty() => {
-                // `AsyncPool::builder(..)` with `type AsyncPool = deadpool::managed::Pool<M>;`
+                // `AsyncPool::builder(..)` with `type AsyncPool = deadpool::managed::Pool<M>;`, also
+                // through the crate's modules (`db::AsyncPool::builder`, `crate::db::..`)
                 for _ in 0..4 {
-                    let [ty, _] = segments.as_slice() else { break };
-                    let Some(TypeRef::Path { segments: target, .. }) = self.file.index.alias_target(ty) else { break };
+                    let n = segments.len();
+                    let own_prefix = n >= 2
+                        && segments[..n - 2].first().is_none_or(|first| {
+                            matches!(first.as_str(), "crate" | "self" | "super") || self.file.index.is_module(first)
+                        });
+                    if !own_prefix {
+                        break;
+                    }
+                    let Some(TypeRef::Path { segments: target, .. }) = self.file.index.alias_target(&segments[n - 2])
+                    else {
+                        break;
+                    };
                     let mut through = target.clone();
-                    through.push(segments.pop().expect("two segments"));
+                    through.push(segments[n - 1].clone());
                     segments = through;
                 }
                 Some(segments)
