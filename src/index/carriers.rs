@@ -48,11 +48,7 @@ impl IndexView<'_> {
     /// `Option`, shared or lazy holders, in a tuple), or a workspace type with such a field, nested up to
     /// a few levels (`StoreManager { pool: PgPool }`). A function returning one hands a pool out.
     pub fn carries_pool(&self, ty: &TypeRef, catalog: &Catalog) -> bool {
-        match fallible_inner(ty) {
-            Some(TypeRef::Tuple(items)) => items.iter().any(|t| self.carries_pool(t, catalog)),
-            Some(inner) => self.class_carries_pool(&self.classify(inner, catalog), catalog, 0),
-            None => false,
-        }
+        self.pool_holder_item(ty, catalog).unwrap_or_else(|item| self.item_carries_pool(&item, catalog))
     }
 
     /// The answer to [`Self::carries_pool`] when the type's class alone gives it, or the
@@ -70,6 +66,11 @@ impl IndexView<'_> {
             TypeClass::Struct(item) => Err(item),
             other => Ok(self.holds_pool(&other)),
         }
+    }
+
+    /// Whether a workspace type holds a pool in a field (see [`Self::carries_pool`]).
+    pub fn item_carries_pool(&self, item: &ItemRef, catalog: &Catalog) -> bool {
+        self.class_carries_pool(&TypeClass::Struct(item.clone()), catalog, 0)
     }
 
     fn class_carries_pool(&self, class: &TypeClass, catalog: &Catalog, depth: usize) -> bool {

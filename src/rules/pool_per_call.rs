@@ -63,7 +63,8 @@ impl Rule for PoolPerCall {
     }
 
     fn check_crate(&self, facts: &CrateFacts, out: &mut Vec<Diagnostic>) {
-        let callers = callers(facts);
+        // callers are looked up only for pools handed out, which most crates have none of
+        let mut callers_of = None;
         for (i, f) in facts.fns.iter().enumerate() {
             check_calls_per_item(facts, i, out);
             for c in &f.constructions {
@@ -71,8 +72,11 @@ impl Rule for PoolPerCall {
                 // a pool handed to the caller is made per request where a caller that runs per
                 // request lets it die, and kept (not per request) where the callers keep it
                 let handed_out = c.pool && c.per_item.is_none() && facts.new_pool[i].is_some();
-                let per_request =
-                    if handed_out { dropped_per_request(facts, &callers, i) } else { facts.per_request[i].clone() };
+                let per_request = if handed_out {
+                    dropped_per_request(facts, callers_of.get_or_insert_with(|| callers(facts)), i)
+                } else {
+                    facts.per_request[i].clone()
+                };
                 let d = match (c.per_item, &per_request) {
                     (Some(per_item), _) => {
                         let place = match per_item {
@@ -94,17 +98,16 @@ impl Rule for PoolPerCall {
                             POOL_PER_CALL.id,
                             POOL_PER_CALL.default_severity,
                             c.span,
-                            if handed_out {
-                                format!(
-                                    "`{}` {what} on every request: `{}` hands it to a caller that runs per request and drops it, so connections multiply with traffic",
-                                    c.shown, f.shown
-                                )
-                            } else {
-                                format!(
-                                    "`{}` {what} on every request: `{}` runs per request, so connections multiply with traffic",
-                                    c.shown, f.shown
-                                )
-                            },
+                            format!(
+                                "`{}` {what} on every request: `{}` {}, so connections multiply with traffic",
+                                c.shown,
+                                f.shown,
+                                if handed_out {
+                                    "hands it to a caller that runs per request and drops it"
+                                } else {
+                                    "runs per request"
+                                }
+                            ),
                         );
                         for step in path {
                             d = d.with_label(step.span, step.note.clone());

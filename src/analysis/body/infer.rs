@@ -171,7 +171,7 @@ impl<'a> BodyCx<'a> {
         if let Some(&known) = self.file.carriers.borrow().pools.get(&item) {
             return known;
         }
-        let found = view.carries_pool(ty, self.file.catalog);
+        let found = view.item_carries_pool(&item, self.file.catalog);
         self.file.carriers.borrow_mut().pools.insert(item, found);
         found
     }

@@ -25,6 +25,12 @@ impl BodyCx<'_> {
         self.frames.last().is_some_and(|f| f.once)
     }
 
+    /// Whether the current point runs once for the program: a once-cell initialiser or a
+    /// static's.
+    fn runs_once(&self) -> bool {
+        self.in_once() || self.in_static
+    }
+
     /// The key of a place expression (`pool`, `&state.db`, `self.pool.clone()`), through local
     /// aliases of pools; `None` for anything else.
     pub fn place_key(&self, e: &syn::Expr) -> Option<String> {
@@ -482,7 +488,7 @@ impl BodyCx<'_> {
             held: self.held_guards(),
             detached: self.frames.iter().any(|f| f.detached),
             per_item: self.per_item_context(),
-            once: self.in_once() || self.in_static,
+            once: self.runs_once(),
             ..call
         }
     }
@@ -524,7 +530,7 @@ impl BodyCx<'_> {
     }
 
     pub(super) fn record_construction(&mut self, span: Span, shown: String, pool: bool) {
-        if self.in_once() || self.in_static {
+        if self.runs_once() {
             return;
         }
         let per_item = self.per_item_context();
