@@ -1,0 +1,323 @@
+//! Pass 1 of the index: what one parsed file tells of its types, aliases, imports and
+//! signatures ([`FileFacts::extract`]), as owned data that crosses threads. Runs per file, in
+//! parallel; [`super::CrateIndex::build`] merges the results.
+
+use super::cfg_macro_items;
+use super::types::{lower_type, TypeRef, UseMap};
+use super::{consts, skim, FileFacts, FnSig, BLANKET_OWNER};
+use crate::catalog::Catalog;
+use std::collections::HashMap;
+
+impl FileFacts {
+    /// Extracts the facts of a parsed file.
+    pub fn extract(file: &syn::File, catalog: &Catalog, module: Vec<String>) -> FileFacts {
+        let uses = file_uses(file, catalog);
+        let mut crate_refs: Vec<usize> = uses
+            .names
+            .values()
+            .chain(uses.globs.iter())
+            .flat_map(|p| catalog.crates_for_path(p).collect::<Vec<_>>())
+            .collect();
+        crate_refs.sort_unstable();
+        crate_refs.dedup();
+        let mut facts = FileFacts { uses, crate_refs, ..FileFacts::default() };
+        let mut v = Extractor { facts: &mut facts, self_ty: None, module };
+        syn::visit::Visit::visit_file(&mut v, file);
+        facts.const_refs.sort_unstable();
+        facts.const_refs.dedup();
+        facts
+    }
+}
+
+struct Extractor<'a> {
+    facts: &'a mut FileFacts,
+    self_ty: Option<TypeRef>,
+    module: Vec<String>,
+}
+
+impl Extractor<'_> {
+    fn lower(&self, ty: &syn::Type) -> TypeRef {
+        lower_type(ty, &self.facts.uses, self.self_ty.as_ref())
+    }
+
+    fn sig(&self, sig: &syn::Signature) -> FnSig {
+        let params = sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(pt) => match &*pt.pat {
+                    syn::Pat::Ident(id) => Some((id.ident.to_string(), self.lower(&pt.ty))),
+                    _ => None,
+                },
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let ret = match &sig.output {
+            syn::ReturnType::Default => None,
+            syn::ReturnType::Type(_, t) => Some(self.lower(t)),
+        };
+        let static_closures = static_params(sig, &["FnOnce", "FnMut", "Fn"]);
+        let static_futures = static_params(sig, &["Future"]);
+        FnSig {
+            static_closures,
+            static_futures,
+            name: sig.ident.to_string(),
+            owner: self.self_ty.as_ref().and_then(|t| t.last().map(str::to_owned)),
+            owner_path: match &self.self_ty {
+                Some(TypeRef::Path { segments, .. }) => segments.clone(),
+                _ => Vec::new(),
+            },
+            params,
+            ret,
+            is_async: sig.asyncness.is_some(),
+            module: self.module.clone(),
+            krate: String::new(),
+        }
+    }
+}
+
+impl Extractor<'_> {
+    /// Named fields by name, tuple fields as `0`, `1`, ….
+    fn fields(&self, fields: &syn::Fields) -> Vec<(String, TypeRef)> {
+        fields
+            .iter()
+            .enumerate()
+            .map(|(n, f)| (f.ident.as_ref().map_or_else(|| n.to_string(), |id| id.to_string()), self.lower(&f.ty)))
+            .collect()
+    }
+}
+
+/// Positions of the parameters (`self` not counted) whose type is bounded by one of `traits`
+/// (`Fn*` for closures, `Future` for futures) and `'static`: a generic parameter with those
+/// bounds (inline or in the `where` clause), or `impl Trait + 'static`.
+fn static_params(sig: &syn::Signature, traits: &[&str]) -> Vec<usize> {
+    let static_fn_bounds = |bounds: &mut dyn Iterator<Item = &syn::TypeParamBound>| -> bool {
+        let (mut is_fn, mut is_static) = (false, false);
+        for b in bounds {
+            match b {
+                syn::TypeParamBound::Trait(t) => {
+                    is_fn |= t.path.segments.last().is_some_and(|s| traits.iter().any(|t| s.ident == t));
+                }
+                syn::TypeParamBound::Lifetime(l) => is_static |= l.ident == "static",
+                _ => {}
+            }
+        }
+        is_fn && is_static
+    };
+    let mut generic: Vec<String> = Vec::new();
+    let mut bounds: HashMap<String, Vec<&syn::TypeParamBound>> = HashMap::new();
+    for p in sig.generics.type_params() {
+        bounds.entry(p.ident.to_string()).or_default().extend(&p.bounds);
+    }
+    if let Some(w) = &sig.generics.where_clause {
+        for pred in &w.predicates {
+            if let syn::WherePredicate::Type(t) = pred {
+                if let syn::Type::Path(p) = &t.bounded_ty {
+                    if let Some(id) = p.path.get_ident() {
+                        bounds.entry(id.to_string()).or_default().extend(&t.bounds);
+                    }
+                }
+            }
+        }
+    }
+    for (name, b) in &bounds {
+        if static_fn_bounds(&mut b.iter().copied()) {
+            generic.push(name.clone());
+        }
+    }
+    sig.inputs
+        .iter()
+        .filter(|a| matches!(a, syn::FnArg::Typed(_)))
+        .enumerate()
+        .filter_map(|(i, a)| {
+            let syn::FnArg::Typed(pt) = a else { return None };
+            let is_static = match &*pt.ty {
+                syn::Type::Path(p) => p.path.get_ident().is_some_and(|id| generic.contains(&id.to_string())),
+                syn::Type::ImplTrait(t) => static_fn_bounds(&mut t.bounds.iter()),
+                _ => false,
+            };
+            is_static.then_some(i)
+        })
+        .collect()
+}
+
+/// Whether a method of `impl .. for Result<T, E>` (or `Option<T>`) returning `ret` hands the
+/// same `T` on: `Result<T, E2>` or `Option<T>`.
+fn passes_through(self_ty: &TypeRef, ret: &TypeRef) -> bool {
+    let (TypeRef::Path { segments: s, args: sa }, TypeRef::Path { segments: r, args: ra }) = (self_ty, ret) else {
+        return false;
+    };
+    let fallible = |segments: &[String]| matches!(segments.last().map(String::as_str), Some("Result" | "Option"));
+    fallible(s) && fallible(r) && !sa.is_empty() && sa.first() == ra.first()
+}
+
+/// `#[derive(Deref)]` (derive_more, shrinkwraprs-style derives), however qualified.
+fn derives_deref(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().filter(|a| a.path().is_ident("derive")).any(|a| {
+        let mut found = false;
+        let _ = a.parse_nested_meta(|meta| {
+            found |= meta.path.segments.last().is_some_and(|s| s.ident == "Deref");
+            Ok(())
+        });
+        found
+    })
+}
+
+impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
+    fn visit_item_macro(&mut self, i: &'ast syn::ItemMacro) {
+        for item in cfg_macro_items(&i.mac).unwrap_or_default() {
+            self.visit_item(&item);
+        }
+    }
+
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if let Some(last) = p.path.segments.last() {
+            let name = last.ident.to_string();
+            if skim::is_screaming(&name) {
+                self.facts.const_refs.push(name);
+            }
+        }
+    }
+    fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
+        self.facts.modules.push(i.ident.to_string());
+        self.module.push(i.ident.to_string());
+        syn::visit::visit_item_mod(self, i);
+        self.module.pop();
+    }
+
+    fn visit_item_type(&mut self, i: &'ast syn::ItemType) {
+        let t = self.lower(&i.ty);
+        self.facts.aliases.push((i.ident.to_string(), t));
+    }
+
+    fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
+        let fields = self.fields(&i.fields);
+        let name = i.ident.to_string();
+        if derives_deref(&i.attrs) {
+            let marked = i.fields.iter().position(|f| f.attrs.iter().any(|a| a.path().is_ident("deref")));
+            let target = match marked {
+                Some(at) => fields.get(at),
+                None if fields.len() == 1 => fields.first(),
+                None => None,
+            };
+            if let Some((_, ty)) = target {
+                self.facts.derefs.push((name.clone(), ty.clone()));
+            }
+        }
+        self.facts.structs.push((name, fields));
+    }
+
+    fn visit_item_enum(&mut self, i: &'ast syn::ItemEnum) {
+        let name = i.ident.to_string();
+        let mut all = Vec::new();
+        for v in &i.variants {
+            let fields = self.fields(&v.fields);
+            all.extend(fields.iter().map(|(f, t)| (format!("{}::{f}", v.ident), t.clone())));
+            self.facts.structs.push((format!("{name}::{}", v.ident), fields));
+        }
+        self.facts.structs.push((name, all));
+    }
+
+    fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+        let t = self.lower(&i.ty);
+        self.facts.statics.push((i.ident.to_string(), t));
+        self.facts.consts.push((i.ident.to_string(), consts::ConstExpr::lower(&i.expr)));
+        syn::visit::visit_item_static(self, i);
+    }
+
+    fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+        let t = self.lower(&i.ty);
+        self.facts.statics.push((i.ident.to_string(), t));
+        self.facts.consts.push((i.ident.to_string(), consts::ConstExpr::lower(&i.expr)));
+        syn::visit::visit_item_const(self, i);
+    }
+
+    fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
+        let saved = self.self_ty.take();
+        let sig = self.sig(&i.sig);
+        self.facts.fns.push(sig);
+        syn::visit::visit_item_fn(self, i);
+        self.self_ty = saved;
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let mut self_ty = self.lower(&i.self_ty);
+        // `impl<T: Bound> Trait for T`: methods of any type
+        let blanket = i.generics.type_params().any(|p| {
+            self_ty.last() == Some(&p.ident.to_string())
+                && matches!(&self_ty, TypeRef::Path { segments, .. } if segments.len() == 1)
+        });
+        if blanket {
+            self_ty = TypeRef::Path { segments: vec![BLANKET_OWNER.to_owned()], args: Vec::new() };
+        }
+        let is_deref = i.trait_.as_ref().is_some_and(|(_, p, _)| p.segments.last().is_some_and(|s| s.ident == "Deref"));
+        if let (true, Some(owner)) = (is_deref, self_ty.last()) {
+            for item in &i.items {
+                if let syn::ImplItem::Type(t) = item {
+                    if t.ident == "Target" {
+                        let target = lower_type(&t.ty, &self.facts.uses, Some(&self_ty));
+                        self.facts.derefs.push((owner.to_owned(), target));
+                    }
+                }
+            }
+        }
+        if let (false, Some((_, trait_path, _)), Some(owner)) = (blanket, &i.trait_, self_ty.last()) {
+            if let Some(t) = trait_path.segments.last() {
+                self.facts.trait_impls.push((t.ident.to_string(), owner.to_owned()));
+            }
+        }
+        let saved = self.self_ty.replace(self_ty);
+        syn::visit::visit_item_impl(self, i);
+        self.self_ty = saved;
+    }
+
+    fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
+        let name = i.ident.to_string();
+        self.facts.traits.push(name.clone());
+        let saved = self.self_ty.replace(TypeRef::Path { segments: vec![name], args: Vec::new() });
+        syn::visit::visit_item_trait(self, i);
+        self.self_ty = saved;
+    }
+
+    fn visit_trait_item_fn(&mut self, i: &'ast syn::TraitItemFn) {
+        // only a default method has a body whose behaviour a call may run
+        if i.default.is_some() {
+            let sig = self.sig(&i.sig);
+            self.facts.fns.push(sig);
+        }
+        syn::visit::visit_trait_item_fn(self, i);
+    }
+
+    fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
+        let sig = self.sig(&i.sig);
+        if let (Some(self_ty), Some(ret)) = (&self.self_ty, &sig.ret) {
+            if passes_through(self_ty, ret) {
+                self.facts.result_adapters.push(sig.name.clone());
+            }
+        }
+        self.facts.fns.push(sig);
+        syn::visit::visit_impl_item_fn(self, i);
+    }
+}
+
+/// The imports of a file, with glob imports of catalogued crates (`use sqlx::*;`) materialised
+/// for the catalogue's type names, so `Pool` after `use deadpool_postgres::*;` resolves.
+pub fn file_uses(file: &syn::File, catalog: &Catalog) -> UseMap {
+    let mut uses = UseMap::from_file(file);
+    let globs = uses.globs.clone();
+    for glob in &globs {
+        for krate in catalog.crates_for_path(glob) {
+            let api = &catalog.crates[krate];
+            let names =
+                api.pool_types.iter().chain(api.guard_types.iter().map(|g| &g.name)).chain(api.executor_traits.iter());
+            for name in names {
+                if !uses.names.contains_key(name) {
+                    let mut full = glob.clone();
+                    full.push(name.clone());
+                    uses.names.insert(name.clone(), full);
+                }
+            }
+        }
+    }
+    uses
+}
