@@ -21,7 +21,7 @@ impl FileFacts {
         crate_refs.sort_unstable();
         crate_refs.dedup();
         let mut facts = FileFacts { uses, crate_refs, ..FileFacts::default() };
-        let mut v = Extractor { facts: &mut facts, self_ty: None, module };
+        let mut v = Extractor { facts: &mut facts, self_ty: None, module, catalog };
         syn::visit::Visit::visit_file(&mut v, file);
         facts.const_refs.sort_unstable();
         facts.const_refs.dedup();
@@ -33,6 +33,7 @@ struct Extractor<'a> {
     facts: &'a mut FileFacts,
     self_ty: Option<TypeRef>,
     module: Vec<String>,
+    catalog: &'a Catalog,
 }
 
 impl Extractor<'_> {
@@ -183,6 +184,21 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
         self.module.push(i.ident.to_string());
         syn::visit::visit_item_mod(self, i);
         self.module.pop();
+    }
+
+    /// `pub use sqlx::PgPool as Db;`: a catalogued crate's type re-exported under a name of the
+    /// crate's is an alias of it, for every module that imports it (`use crate::Db;`).
+    fn visit_item_use(&mut self, i: &'ast syn::ItemUse) {
+        if matches!(i.vis, syn::Visibility::Inherited) {
+            return;
+        }
+        let mut imported = UseMap::default();
+        imported.add_tree(&mut Vec::new(), &i.tree);
+        for (name, full) in imported.names {
+            if full.len() > 1 && self.catalog.crates_for_path(&full).next().is_some() {
+                self.facts.aliases.push((name, TypeRef::Path { segments: full, args: Vec::new() }));
+            }
+        }
     }
 
     fn visit_item_type(&mut self, i: &'ast syn::ItemType) {

@@ -97,7 +97,8 @@ impl UseMap {
         map
     }
 
-    fn add_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
+    /// Adds the names one `use` tree imports under `prefix`.
+    pub fn add_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
         match tree {
             syn::UseTree::Path(p) => {
                 prefix.push(p.ident.to_string());
