@@ -151,6 +151,31 @@ pub struct FnFacts {
     /// Its declared return type holds a pool (`PgPool`, `Result<Store>` where `Store` owns
     /// one): a pool it builds may be handed out to its caller.
     pub returns_pool: bool,
+    /// For a method taking `&self` or `&mut self`: its type, as `crate::Name`. The guards that type
+    /// keeps in its fields are held while the method runs.
+    pub borrows_self: Option<String>,
+    /// Guards this function stores in a struct's field, next to that struct's pool fields.
+    pub stores: Vec<StoredGuard>,
+}
+
+/// A guard put into a field of a struct literal that also has pool fields
+/// (`Self { conn, pool: pool.clone() }`): the struct holds the connection for its life.
+#[derive(Debug, Clone)]
+pub struct StoredGuard {
+    /// The struct, as `crate::Name` (`Self` resolved).
+    pub owner: String,
+    /// The field the guard goes to.
+    pub field: String,
+    /// The guard as written.
+    pub guard: String,
+    /// Where it comes from, in the storing function's terms.
+    pub source: GuardSource,
+    /// Where it was taken.
+    pub acquired: Span,
+    /// The literal's pool fields with the place each is given (in the storing function's terms).
+    pub pool_fields: Vec<(String, String)>,
+    /// The field's value in the literal.
+    pub at: Span,
 }
 
 /// What the walker learnt of one file.

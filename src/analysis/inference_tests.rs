@@ -198,3 +198,35 @@ fn unknown_stays_unknown() {
     let src = "async fn h(x: Thing) { let y = x.get(); }";
     check(src, "h", "y", "unknown", &[]);
 }
+
+#[test]
+fn a_catalogued_type_reexported_under_a_new_name_is_that_type() {
+    let src = "pub use sqlx::PgPool as Db;
+        async fn h(db: &crate::Db) -> sqlx::Result<()> { let conn = db.acquire().await?; Ok(()) }";
+    check(src, "h", "db", "pool", &[]);
+    check(src, "h", "conn", "guard", &["db"]);
+}
+
+#[test]
+fn a_private_reexport_is_not_an_alias_for_other_modules() {
+    // a private `use` names the type in its own module only; the crate's `Db` is unknown
+    let src = "mod inner { use sqlx::PgPool as Db; }
+        async fn h(db: &crate::Db) { let d = db; }";
+    check(src, "h", "d", "unknown", &[]);
+}
+
+#[test]
+fn a_stream_state_passes_its_guard_and_pool_to_the_closure() {
+    let src = "use sqlx::postgres::{PgListener, PgPool};
+        async fn h(pool: PgPool) -> sqlx::Result<()> {
+            let listener = PgListener::connect_with(&pool).await?;
+            let _s = futures::stream::unfold((listener, pool.clone()), |(l, db)| async move {
+                let _probe = (&l, &db);
+                g(l, db)
+            });
+            Ok(())
+        }";
+    // probed at the closure's exit, the first of `h`'s body
+    check(src, "h", "l", "guard", &["pool"]);
+    check(src, "h", "db", "pool", &[]);
+}

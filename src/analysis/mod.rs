@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod facts;
 pub mod settings;
 pub mod sql;
+pub mod stored;
 pub mod summary;
 pub mod value;
 

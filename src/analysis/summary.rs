@@ -32,6 +32,8 @@ pub struct CrateFacts {
     /// Per function: when it builds a pool and hands it to its caller (its return type holds
     /// a pool), the path to where the pool is built.
     pub new_pool: Vec<Option<Vec<Step>>>,
+    /// Per struct name: the guards it keeps in a field, drawn from its own pool field.
+    pub self_held: HashMap<String, Vec<super::stored::SelfHeld>>,
 }
 
 impl CrateFacts {
@@ -47,6 +49,7 @@ impl CrateFacts {
         facts.acquires = facts.fixpoint_acquires();
         facts.returns = facts.fixpoint_returns();
         facts.new_pool = facts.fixpoint_new_pool();
+        facts.self_held = facts.guards_held_by_self();
         let mut registered = registered.to_vec();
         registered.extend(facts.registered_through_wrappers());
         facts.per_request = facts.reach_from_handlers(&registered);

@@ -373,6 +373,9 @@ pub struct GuardFlow {
     pub derived_methods: Vec<String>,
     /// Functions that drop their argument.
     pub drop: Vec<String>,
+    /// Calls whose closure receives their first argument as a threaded state.
+    #[serde(default)]
+    pub state_threading: Vec<String>,
 }
 
 /// What a task waits on besides plain awaits.

@@ -2,9 +2,10 @@
 
 use super::{declare_rule, Rule, RuleInfo};
 use crate::analysis::body::BodyCx;
-use crate::analysis::facts::HeldGuard;
+use crate::analysis::facts::{FnFacts, HeldGuard};
 use crate::analysis::summary::{translate, CrateFacts, Step};
 use crate::report::Diagnostic;
+use crate::source::Span;
 
 declare_rule! {
     /// ### What it flags
@@ -124,6 +125,7 @@ impl Rule for NestedAcquire {
                     call.shown, first.name
                 )));
             }
+            check_held_by_self(facts, f, out);
             // an acquisition here while a guard taken through a call is held: the call's
             // summary says which pools that guard may belong to
             for a in &f.acquires {
@@ -147,6 +149,54 @@ impl Rule for NestedAcquire {
                     first.name
                 )));
             }
+        }
+    }
+}
+
+/// In a `&self` method of a struct that keeps a connection of its own pool field: taking
+/// another from that field, directly or through a call (not through the struct's own methods,
+/// which are checked themselves).
+fn check_held_by_self(facts: &CrateFacts, f: &FnFacts, out: &mut Vec<Diagnostic>) {
+    let Some(owner) = &f.borrows_self else { return };
+    let Some(held) = facts.self_held.get(owner) else { return };
+    let owner = owner.rsplit("::").next().unwrap_or(owner);
+    for h in held {
+        let key = format!("self.{}", h.pool_field);
+        let mut sites: Vec<(Span, &[Step], String)> = Vec::new();
+        for a in f.acquires.iter().filter(|a| a.key == key) {
+            sites.push((a.span, &[], "second connection taken".to_owned()));
+        }
+        for call in f.calls.iter().filter(|c| !c.detached && c.recv.as_deref() != Some("self")) {
+            let Some(g) = facts.callee(call) else { continue };
+            let found =
+                facts.acquires[g].iter().find(|(k, _)| translate(call, &facts.fns[g], k).as_deref() == Some(&key));
+            if let Some((_, witness)) = found {
+                if !sites.iter().any(|(s, _, _)| *s == call.span) {
+                    sites.push((call.span, witness, format!("{} takes a second connection", call.described())));
+                }
+            }
+        }
+        for (span, witness, what) in sites {
+            let mut d = Diagnostic::new(
+                NESTED_ACQUIRE.id,
+                NESTED_ACQUIRE.default_severity,
+                span,
+                format!(
+                    "{what} from `{key}` while this `{owner}` holds `self.{}`, a connection of the same pool it keeps for its whole life (stored by `{}`): {}",
+                    h.field,
+                    h.stored_by,
+                    deadlock_note(&key, 2)
+                ),
+            )
+            .with_label(h.acquired, format!("`self.{}` taken here", h.field))
+            .with_label(h.at, format!("kept in `{owner}` here, beside `{}`", h.pool_field));
+            for step in witness.iter().filter(|s| s.span != span) {
+                d = d.with_label(step.span, step.note.clone());
+            }
+            out.push(d.with_help(format!(
+                "run this on the connection `{owner}` already holds (`&mut *self.{}`), or keep only the pool in `{owner}` and take a connection per operation",
+                h.field
+            )));
         }
     }
 }

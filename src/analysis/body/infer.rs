@@ -549,8 +549,12 @@ impl<'a> BodyCx<'a> {
         if let Some(sig) = self.resolve_fn(&segments) {
             return self.crate_fn_value(std::slice::from_ref(sig), &shown);
         }
-        let free = self.crate_fn_value(self.file.index.free_fns(last), &shown);
         let catalog = self.file.catalog;
+        // a type's associated function (`redis::Client::open`) or a catalogued crate's function
+        // is not the crate's free function of the same name
+        let foreign =
+            owner.starts_with(|c: char| c.is_ascii_uppercase()) || catalog.crates_for_path(&segments).next().is_some();
+        let free = if foreign { Value::Unknown } else { self.crate_fn_value(self.file.index.free_fns(last), &shown) };
         let builder_entry = catalog
             .crates_for_path(&segments)
             .any(|k| path_ends_with_any(&segments, &catalog.crates[k].builder_entries));

@@ -22,7 +22,9 @@ mod state;
 mod syntax;
 mod walker;
 
-use super::facts::{AcquireFact, CallFact, Construction, FileFnFacts, FnFacts, GuardSource, HeldGuard, PerItem};
+use super::facts::{
+    AcquireFact, CallFact, Construction, FileFnFacts, FnFacts, GuardSource, HeldGuard, PerItem, StoredGuard,
+};
 use super::settings::{GroupKey, PoolBuild, SettingSite};
 use super::value::{Evidence, Stored, Value, Wrapped};
 use super::FileCx;
@@ -112,6 +114,17 @@ impl Tracked {
     }
 }
 
+/// One part of the state a state-threading closure receives (see `BodyCx::state_seeds`).
+#[derive(Debug, Clone)]
+pub(super) struct Seed {
+    /// The tracked guard moved in with it.
+    owner: Option<usize>,
+    /// What it is.
+    value: Value,
+    /// For a pool, the place it names.
+    key: Option<String>,
+}
+
 /// Something the task waits on.
 pub struct Wait<'e> {
     /// The whole waiting expression (the `.await` expression, the macro, the blocking call).
@@ -195,6 +208,9 @@ pub struct BodyCx<'a> {
     registered: Vec<(String, Span)>,
     /// Set while walking the arguments of a call that runs its closures per item or once.
     closure_context: ClosureContext,
+    /// Set while walking the closure given to a state-threading call (`stream::unfold`): the
+    /// parts of the state its first parameter receives.
+    state_seed: Option<Vec<Seed>>,
     /// Set while walking the arguments of a method called on held guards (these ids): its
     /// closures run in place, and their parameters are those guards' own connection.
     in_place_with: Option<Vec<usize>>,
@@ -315,6 +331,7 @@ impl<'a> ItemWalker<'a, '_> {
             registered: Vec::new(),
             closure_context: ClosureContext::Plain,
             in_place_with: None,
+            state_seed: None,
             module: self.module.clone(),
             settings: Vec::new(),
             builds: Vec::new(),
@@ -338,6 +355,12 @@ impl<'a> ItemWalker<'a, '_> {
         body.facts.shown = owner.map_or_else(|| name.clone(), |o| format!("{o}::{name}"));
         body.facts.span = self.cx.span(&sig.ident);
         body.facts.handler = self.is_handler(sig, attrs);
+        body.facts.borrows_self = match sig.inputs.first() {
+            Some(syn::FnArg::Receiver(r)) if r.reference.is_some() => {
+                self.self_ty.as_ref().and_then(TypeRef::last).map(|name| format!("{}::{name}", self.cx.krate))
+            }
+            _ => None,
+        };
         if let syn::ReturnType::Type(_, ty) = &sig.output {
             let declared = body.lower(ty);
             body.facts.returns_pool = body.returns_pool(&declared);

@@ -111,6 +111,9 @@ impl BodyCx<'_> {
     /// extension trait (`impl ContextExt for async_graphql::Context<'_> { fn service_provider(&self) .. }`),
     /// for a receiver of that foreign type. Not for names the workspace also defines a type of.
     pub(super) fn foreign_type_method(&self, recv: &Value, method: &str) -> Option<&FnSig> {
+        if let Value::Pool { krate: Some(k), .. } = recv {
+            return self.pool_extension_method(*k, method);
+        }
         let Value::Opaque(TypeRef::Path { segments, .. }) = recv else { return None };
         if segments.len() < 2 || !self.file.index.has_pathed_owner(segments.last()?) {
             return None;
@@ -121,6 +124,23 @@ impl BodyCx<'_> {
             self.file.index.methods(segments.last()?, method).iter().filter(|s| s.owner_path == *segments).collect();
         match sigs.as_slice() {
             [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// A method a workspace trait adds to a catalogued crate's pool type (`impl AuditSink for
+    /// PgPool`): the one implementation on a pool type of that crate, named by its full path.
+    fn pool_extension_method(&self, krate: usize, method: &str) -> Option<&FnSig> {
+        let catalog = self.file.catalog;
+        let index = &self.file.index;
+        let mut sigs = catalog.crates[krate]
+            .pool_types
+            .iter()
+            .filter(|t| index.has_pathed_owner(t))
+            .flat_map(|t| index.methods(t, method).iter())
+            .filter(|s| s.owner_path.len() >= 2 && catalog.crates_for_path(&s.owner_path).any(|c| c == krate));
+        match (sigs.next(), sigs.next()) {
+            (Some(one), None) => Some(one),
             _ => None,
         }
     }
@@ -243,6 +263,48 @@ impl BodyCx<'_> {
                 c.args.iter().find_map(|a| self.guard_source(a))
             }
             _ => None,
+        }
+    }
+
+    /// Records a struct literal that puts an owned guard into a field beside pool fields
+    /// (`Self { conn, pool: pool.clone() }`): whether the struct then holds a connection of its
+    /// own pool is decided at the crate stage, over every literal of the struct.
+    pub(super) fn record_stored_guards(&mut self, lit: &syn::ExprStruct) {
+        // a guard field is a guard bound here or one taken in the literal (walked, so recorded,
+        // before it): a function that has neither (most) has nothing to store
+        if self.tracked.is_empty() && self.facts.acquires.is_empty() {
+            return;
+        }
+        let member = |m: &syn::Member| match m {
+            syn::Member::Named(id) => id.to_string(),
+            syn::Member::Unnamed(i) => i.index.to_string(),
+        };
+        let pool_fields: Vec<(String, String)> = lit
+            .fields
+            .iter()
+            .filter(|f| self.through_deref(self.classify(&f.expr)).as_pool().is_some())
+            .map(|f| (member(&f.member), self.pool_key(&f.expr)))
+            .collect();
+        if pool_fields.is_empty() {
+            return;
+        }
+        // the struct by crate and name: two crates' `Session` are two types
+        let Some((view, name)) = self.pattern_item(&lit.path) else { return };
+        let owner = format!("{}::{name}", view.name);
+        for f in &lit.fields {
+            let value = self.classify(&f.expr);
+            let Some((_, _, evidence)) = value.as_owned_guard() else { continue };
+            let Some(source) = self.guard_source(&f.expr) else { continue };
+            let at = self.file.span(&f.expr);
+            self.facts.stores.push(StoredGuard {
+                owner: owner.clone(),
+                field: member(&f.member),
+                guard: self.file.text(&f.expr),
+                source,
+                acquired: evidence.span.unwrap_or(at),
+                pool_fields: pool_fields.clone(),
+                at,
+            });
         }
     }
 

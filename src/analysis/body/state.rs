@@ -178,12 +178,20 @@ impl<'a> BodyCx<'a> {
     /// under the same name, owned by the new frame. The owner in the enclosing frame is moved
     /// when the closure or block itself is (see `note_move`).
     pub(super) fn retrack_in_frame(&mut self, id: usize) {
+        let name = self.tracked[id].name.clone();
+        self.retrack_in_frame_as(id, &name);
+    }
+
+    /// Tracks guard `id` inside the frame just entered under a new name: a closure's
+    /// parameter that receives it (`stream::unfold((listener, pool), |(l, p)| ..)`).
+    fn retrack_in_frame_as(&mut self, id: usize, name: &str) {
+        let value = self.lookup(&self.tracked[id].name).map(|b| b.value.clone()).unwrap_or(Value::Unknown);
         let mut t = self.tracked[id].clone();
         t.frame = self.frames.len() - 1;
         t.scope = self.scopes.len() - 1;
         t.last_use_stmt = None;
+        t.name = name.to_owned();
         let name = t.name.clone();
-        let value = self.lookup(&name).map(|b| b.value.clone()).unwrap_or(Value::Unknown);
         self.tracked.push(t);
         self.alive.push(true);
         let new_id = self.tracked.len() - 1;
@@ -196,6 +204,50 @@ impl<'a> BodyCx<'a> {
             key: None,
             source: None,
         });
+    }
+
+    /// What a closure that threads a state (`stream::unfold(init, |state| ..)`) receives: each
+    /// part of `init` (a tuple's elements, or `init` itself) with the guard it moves in and,
+    /// for a pool, the place it names. Read before `init` is walked and moved.
+    pub(super) fn state_seeds(&self, init: &syn::Expr) -> Vec<Seed> {
+        let parts: Vec<&syn::Expr> = match strip_parens(init) {
+            syn::Expr::Tuple(t) => t.elems.iter().collect(),
+            e => vec![e],
+        };
+        parts
+            .into_iter()
+            .map(|e| Seed { owner: self.owner_of_path(e), value: self.classify(e), key: self.place_key(e) })
+            .collect()
+    }
+
+    /// Binds a state-threading closure's parameter to the parts of its initial state: a guard
+    /// moved in is tracked in the closure under the parameter's name, a pool keeps its place.
+    pub(super) fn bind_state_param(&mut self, pat: &syn::Pat, seeds: Vec<Seed>) {
+        let pat = strip_pat_type(pat);
+        let parts: Vec<&syn::Pat> = match pat {
+            syn::Pat::Tuple(t) => t.elems.iter().map(strip_pat_type).collect(),
+            p => vec![p],
+        };
+        if parts.len() != seeds.len() {
+            self.bind_pat(pat, Value::Unknown, None);
+            return;
+        }
+        for (part, seed) in parts.into_iter().zip(seeds) {
+            match (part, seed.owner) {
+                (syn::Pat::Ident(id), Some(owner)) if id.subpat.is_none() && id.by_ref.is_none() => {
+                    self.retrack_in_frame_as(owner, &id.ident.to_string());
+                }
+                _ => {
+                    let is_pool = matches!(seed.value, Value::Pool { .. });
+                    self.bind_pat(part, seed.value, None);
+                    if is_pool && matches!(part, syn::Pat::Ident(_)) {
+                        if let Some(b) = self.scopes.last_mut().and_then(|s| s.bindings.last_mut()) {
+                            b.key = seed.key;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Records mentions of tracked guards in a path expression (for "last use").

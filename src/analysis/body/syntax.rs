@@ -277,6 +277,15 @@ pub(super) fn strip_parens(e: &syn::Expr) -> &syn::Expr {
     }
 }
 
+/// A pattern without its type ascription and parentheses (`(a, b): (A, B)` → `(a, b)`).
+pub(super) fn strip_pat_type(p: &syn::Pat) -> &syn::Pat {
+    match p {
+        syn::Pat::Type(t) => strip_pat_type(&t.pat),
+        syn::Pat::Paren(p) => strip_pat_type(&p.pat),
+        other => other,
+    }
+}
+
 /// Merges branch-end states: a guard is live when it is live at the end of any of them. With
 /// no branch (all diverged), the state is unreachable; `before` is kept.
 pub(super) fn merge(before: &[bool], ends: &[Vec<bool>]) -> Vec<bool> {

@@ -371,6 +371,7 @@ impl Walker<'_, '_> {
                             }
                         }
                         self.body.record_struct_settings(lit);
+                        self.body.record_stored_guards(lit);
                     }
                     syn::Expr::Assign(a) => {
                         if let Some(target) = self.body.binding_key_of_root(&a.left) {
@@ -414,10 +415,18 @@ impl Walker<'_, '_> {
             &mut self.body.closure_context,
             if once { ClosureContext::Once } else { ClosureContext::Plain },
         );
+        // `stream::unfold(init, |state| ..)`: the closure receives `init`, guards and all
+        let threads_state =
+            path.as_ref().is_some_and(|p| path_ends_with_any(p, &self.body.file.catalog.std.guards.state_threading));
+        let mut seeds = (threads_state && c.args.len() == 2).then(|| self.body.state_seeds(&c.args[0]));
         for (i, a) in c.args.iter().enumerate() {
             self.body.offloading = offload || runs_elsewhere.contains(&i);
             self.body.detaching = spawns || detached.contains(&i);
+            if i == 1 {
+                self.body.state_seed = seeds.take();
+            }
             d |= self.expr(a);
+            self.body.state_seed = None;
             self.note_move(a);
         }
         self.body.offloading = saved;
@@ -612,6 +621,7 @@ impl Walker<'_, '_> {
         let context = std::mem::replace(&mut self.body.closure_context, ClosureContext::Plain);
         let on_guards = if kind == FrameKind::Closure { self.body.in_place_with.take() } else { None };
         let saved_in_place = self.body.in_place_with.take();
+        let mut seeds = if kind == FrameKind::Closure { self.body.state_seed.take() } else { None };
         let mut frame = Frame::new(kind, is_async);
         frame.in_place = on_guards.is_some();
         frame.per_item =
@@ -624,6 +634,10 @@ impl Walker<'_, '_> {
             self.body.retrack_in_frame(id);
         }
         for p in params.into_iter().flatten() {
+            if let Some(seeds) = seeds.take() {
+                self.body.bind_state_param(p, seeds);
+                continue;
+            }
             // the parameter of a closure run on a guard is that guard's own connection
             let families = on_guards.clone().unwrap_or_default();
             self.body.bind_pat_tracked(p, Value::Unknown, None, families);
