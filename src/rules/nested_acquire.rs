@@ -17,6 +17,11 @@ declare_rule! {
     /// means the same binding, field, parameter or static as far as the evidence shows; two
     /// different pools (Postgres and Redis, primary and replica) are never the same.
     ///
+    /// A connection also stays held where it is kept: in a task it was moved into, in a
+    /// `stream::unfold` state, and in a struct that keeps it beside the pool it came from
+    /// (`Self { conn, pool: pool.clone() }` in every literal of the struct). Then the struct's
+    /// `&self` methods that take a connection from that pool field hold two.
+    ///
     /// ### Why it drains a pool
     /// Under load every task holds its first connection and waits for a second: once as many
     /// tasks as the pool has slots are in that state, none can proceed and the pool deadlocks
