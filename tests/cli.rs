@@ -192,6 +192,9 @@ fn rules_and_explain_document_every_rule() {
         let (code, doc, _) = run(&["explain", r.info().id]);
         assert_eq!(code, 0);
         assert!(doc.contains("### Why it drains a pool"), "{doc}");
+        // the configuration rules print the policy they judge by, database by database
+        let policy = doc.contains("### The default policy") && doc.contains("| pool size | 1..=100 | 1..=151 |");
+        assert_eq!(policy, r.info().id.starts_with("pool-config-"), "{doc}");
     }
 }
 

@@ -1,5 +1,5 @@
-//! Meta-tests that keep the README's rule table in step with the rules' own documentation.
-//! Run with `UPDATE_README=1` to rewrite the table after changing a rule.
+//! Meta-tests that keep the README's rule table in step with the rules' own documentation, and
+//! its policy table with `rules/policy.toml`. Run with `UPDATE_README=1` to rewrite them.
 
 use poolcheck::rules;
 
@@ -17,15 +17,30 @@ fn table() -> String {
 
 #[test]
 fn readme_rule_table_is_current() {
+    keep_current(START, END, table(), "rule table");
+}
+
+/// Replaces the text between two markers of the README, or checks it is current.
+fn keep_current(start: &str, end: &str, fresh_part: String, what: &str) {
     let readme = std::fs::read_to_string("README.md").unwrap();
-    let (head, rest) = readme.split_once(START).expect("README has the rules:start marker");
-    let (_, tail) = rest.split_once(END).expect("README has the rules:end marker");
-    let fresh = format!("{head}{START}\n{}{END}{tail}", table());
+    let (head, rest) = readme.split_once(start).unwrap_or_else(|| panic!("README has the {start} marker"));
+    let (_, tail) = rest.split_once(end).unwrap_or_else(|| panic!("README has the {end} marker"));
+    let fresh = format!("{head}{start}\n{fresh_part}{end}{tail}");
     if std::env::var_os("UPDATE_README").is_some() {
         std::fs::write("README.md", &fresh).unwrap();
     } else {
-        assert!(readme == fresh, "README's rule table is stale: run `UPDATE_README=1 cargo test --test docs`");
+        assert!(readme == fresh, "README's {what} is stale: run `UPDATE_README=1 cargo test --test docs`");
     }
+}
+
+#[test]
+fn readme_policy_table_is_current() {
+    keep_current(
+        "<!-- policy:start -->",
+        "<!-- policy:end -->",
+        poolcheck::catalog::Policy::embedded().to_markdown(),
+        "policy table",
+    );
 }
 
 /// poolcheck lints itself: its own source has no finding.

@@ -4,6 +4,7 @@
 
 use super::{SettingRole, POLICY_FILE};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -66,7 +67,7 @@ pub enum NoneRule {
 }
 
 /// Bounds on one setting role.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bound {
     /// Smallest allowed value.
@@ -78,9 +79,18 @@ pub struct Bound {
     /// What an explicit `None` means.
     #[serde(default)]
     pub none: Option<NoneRule>,
-    /// Why these bounds, for messages.
+    /// Why these bounds, for messages (when no reason is given for the direction).
     #[serde(default)]
     pub why: Option<String>,
+    /// Why not less than `min`.
+    #[serde(default)]
+    pub why_below: Option<String>,
+    /// Why not more than `max`.
+    #[serde(default)]
+    pub why_above: Option<String>,
+    /// Why not an explicit `None` (no limit).
+    #[serde(default)]
+    pub why_none: Option<String>,
 }
 
 /// Where a value falls outside a bound.
@@ -108,6 +118,39 @@ impl Bound {
             }
         }
         None
+    }
+
+    /// The reason for a value on this side of the bounds: below, above, or `None` (no
+    /// violation given), falling back to the general reason.
+    pub fn why_for(&self, violation: Option<Violation>) -> Option<&str> {
+        let specific = match violation {
+            Some(Violation::Below(_)) => &self.why_below,
+            Some(Violation::Above(_)) => &self.why_above,
+            None => &self.why_none,
+        };
+        specific.as_deref().or(self.why.as_deref())
+    }
+
+    /// These bounds with `over`'s parts laid on top (a backend's bounds over the default).
+    fn overlaid(&self, over: &Bound) -> Bound {
+        let pick = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
+        Bound {
+            min: over.min.or(self.min),
+            max: over.max.or(self.max),
+            none: over.none.or(self.none),
+            why: pick(&over.why, &self.why),
+            why_below: if over.min.is_some() {
+                pick(&over.why_below, &over.why)
+            } else {
+                pick(&over.why_below, &self.why_below)
+            },
+            why_above: if over.max.is_some() {
+                pick(&over.why_above, &over.why)
+            } else {
+                pick(&over.why_above, &self.why_above)
+            },
+            why_none: pick(&over.why_none, &self.why_none),
+        }
     }
 
     /// The bounds as a range for messages: `250ms..=30s`.
@@ -167,15 +210,43 @@ pub enum Backend {
     Mysql,
     /// SQLite, on a local file or in memory.
     Sqlite,
+    /// Redis (or a server speaking its protocol).
+    Redis,
 }
 
 impl Backend {
+    /// Every backend, in the order the documentation lists them.
+    pub const ALL: [Backend; 4] = [Backend::Postgres, Backend::Mysql, Backend::Sqlite, Backend::Redis];
+
+    /// How messages and documentation name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "PostgreSQL",
+            Backend::Mysql => "MySQL",
+            Backend::Sqlite => "SQLite",
+            Backend::Redis => "Redis",
+        }
+    }
+
+    /// Its key in the policy (`[backend.mysql]`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
+            Backend::Sqlite => "sqlite",
+            Backend::Redis => "redis",
+        }
+    }
+
     /// The backend a pool, options or connection type names (`SqlitePoolOptions`,
-    /// `PoolOptions<Sqlite>`, `deadpool_sqlite::Pool`, `MySqlPool`), if it names one.
+    /// `PoolOptions<Sqlite>`, `deadpool_sqlite::Pool`, `MySqlPool`, `deadpool_redis::Config`),
+    /// if it names one.
     pub fn of_type_text(text: &str) -> Option<Backend> {
         let lower = text.to_ascii_lowercase();
         if lower.contains("sqlite") {
             Some(Backend::Sqlite)
+        } else if lower.contains("redis") {
+            Some(Backend::Redis)
         } else if lower.contains("mysql") {
             Some(Backend::Mysql)
         } else if lower.contains("postgres") || text.contains("Pg") {
@@ -196,6 +267,9 @@ pub struct BackendPolicy {
     /// Why, for the documentation.
     #[serde(default)]
     pub why: Option<String>,
+    /// Bounds that differ there, laid over the default ones part by part.
+    #[serde(default)]
+    pub bounds: BTreeMap<SettingRole, Bound>,
 }
 
 impl Policy {
@@ -203,6 +277,79 @@ impl Policy {
     pub fn bounds_apply(&self, role: SettingRole, backend: Option<Backend>) -> bool {
         backend.and_then(|b| self.backend.get(&b)).is_none_or(|b| !b.exempt.contains(&role))
     }
+
+    /// The bounds of `role` for a pool of `backend` (the default ones where the backend is
+    /// unknown or has none of its own), and whether the backend's own bounds shaped them.
+    pub fn bound(&self, role: SettingRole, backend: Option<Backend>) -> Option<(Cow<'_, Bound>, bool)> {
+        let over = backend.and_then(|b| self.backend.get(&b)).and_then(|p| p.bounds.get(&role));
+        match (self.bounds.get(&role), over) {
+            (Some(base), Some(over)) => Some((Cow::Owned(base.overlaid(over)), true)),
+            (None, Some(over)) => Some((Cow::Borrowed(over), true)),
+            (base, None) => base.map(|b| (Cow::Borrowed(b), false)),
+        }
+    }
+
+    /// Forgets the backends' own bounds of `role`: the project set the role's bounds itself,
+    /// and its word holds for every database.
+    pub fn drop_backend_bounds(&mut self, role: SettingRole) {
+        for p in self.backend.values_mut() {
+            p.bounds.remove(&role);
+        }
+    }
+    /// The policy as Markdown, for `poolcheck explain` and the README: each setting's bounds by
+    /// database, the settings that must be set, and why the databases differ.
+    pub fn to_markdown(&self) -> String {
+        let backends: Vec<Backend> = Backend::ALL.into_iter().filter(|b| self.backend.contains_key(b)).collect();
+        let mut t = String::from("| setting | PostgreSQL and unknown databases |");
+        for b in &backends {
+            t.push_str(&format!(" {} |", b.name()));
+        }
+        t.push_str("\n| --- | --- |");
+        t.push_str(&" --- |".repeat(backends.len()));
+        t.push('\n');
+        for (role, bound) in &self.bounds {
+            let shown = |b: &Bound| match b.none {
+                Some(NoneRule::OutOfBounds) => format!("{}; `None` is out of bounds", b.range()),
+                _ => b.range(),
+            };
+            let default = shown(bound);
+            t.push_str(&format!("| {} | {default} |", role.noun()));
+            for b in &backends {
+                let cell = if !self.bounds_apply(*role, Some(*b)) {
+                    "not bounded".to_owned()
+                } else {
+                    match self.bound(*role, Some(*b)) {
+                        Some((bound, true)) => shown(&bound),
+                        _ => "same".to_owned(),
+                    }
+                };
+                t.push_str(&format!(" {cell} |"));
+            }
+            t.push('\n');
+        }
+        let mut relations = Vec::new();
+        if self.relations.min_idle_at_most_max_size {
+            relations.push("the minimum of idle connections at most the pool size");
+        }
+        if self.relations.idle_timeout_below_max_lifetime {
+            relations.push("the idle timeout below the max lifetime");
+        }
+        if !relations.is_empty() {
+            t.push_str(&format!("\nEvery pool keeps {}.\n", relations.join(", and ")));
+        }
+        for (krate, roles) in &self.required {
+            let roles: Vec<&str> = roles.iter().map(|r| r.noun()).collect();
+            t.push_str(&format!("\n{krate} pools must set: {}.\n", roles.join(", ")));
+        }
+        for b in &backends {
+            if let Some(why) = self.backend.get(b).and_then(|p| p.why.as_deref()) {
+                t.push_str(&format!("\n- {}: {why}.", b.name()));
+            }
+        }
+        t.push('\n');
+        t
+    }
+
     /// The default policy shipped in `rules/policy.toml`.
     pub fn embedded() -> &'static Policy {
         static POLICY: OnceLock<Policy> = OnceLock::new();

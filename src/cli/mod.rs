@@ -218,6 +218,9 @@ fn explain(id: &str) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "# {} ({} by default)\n\n{}\n", info.id, info.default_severity, info.summary)?;
     write!(out, "{}", info.docs)?;
+    if info.id.starts_with("pool-config-") {
+        writeln!(out, "\n### The default policy\n\n{}", crate::catalog::Policy::embedded().to_markdown())?;
+    }
     Ok(0)
 }
 

@@ -6,7 +6,7 @@
 
 mod raw;
 
-use crate::catalog::{Bound, Catalog, NoneRule, Policy, Quantity, SettingRole};
+use crate::catalog::{Catalog, NoneRule, Policy, Quantity, SettingRole};
 use crate::report::Severity;
 use crate::rules;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -444,7 +444,7 @@ fn apply(
             q.get_ref().of(*role, key).map_err(|m| problems.push((q.span(), m))).ok()
         };
         let (min, max) = (read(&b.min, "min"), read(&b.max, "max"));
-        let entry = policy.bounds.entry(*role).or_insert(Bound { min: None, max: None, none: None, why: None });
+        let entry = policy.bounds.entry(*role).or_default();
         if min.is_some() {
             entry.min = min;
         }
@@ -454,12 +454,22 @@ fn apply(
         if b.none.is_some() {
             entry.none = b.none;
         }
+        // the project's bounds come with the project's reasons, not the defaults'
+        if min.is_some() {
+            entry.why_below = None;
+        }
+        if max.is_some() {
+            entry.why_above = None;
+        }
         if b.why.is_some() {
             entry.why = b.why.clone();
+            (entry.why_below, entry.why_above, entry.why_none) = (None, None, None);
         } else if min.is_some() || max.is_some() {
             entry.why = Some("the project's policy".into());
         }
-        if let (Some(min), Some(max)) = (entry.min, entry.max) {
+        let (lo, hi) = (entry.min, entry.max);
+        policy.drop_backend_bounds(*role);
+        if let (Some(min), Some(max)) = (lo, hi) {
             if min > max {
                 problems.push((
                     raw.span(),
@@ -477,14 +487,15 @@ fn apply(
 /// The fleet budget caps the pool size: replicas × size must fit the database minus a reserve.
 fn apply_fleet(policy: &mut Policy, fleet: Fleet) {
     let per_replica = i128::from((fleet.database_max_connections - fleet.reserve) / fleet.replicas);
-    let entry =
-        policy.bounds.entry(SettingRole::MaxSize).or_insert(Bound { min: None, max: None, none: None, why: None });
+    let entry = policy.bounds.entry(SettingRole::MaxSize).or_default();
     if entry.max.is_none_or(|m| m > Quantity::Count(per_replica)) {
         entry.max = Some(Quantity::Count(per_replica));
+        entry.why_above = None;
         entry.why = Some(format!(
             "{} replicas × this pool must fit the database's {} connections minus a reserve of {} (at most {per_replica} each)",
             fleet.replicas, fleet.database_max_connections, fleet.reserve
         ));
+        policy.drop_backend_bounds(SettingRole::MaxSize);
     }
 }
 
@@ -510,6 +521,22 @@ mod tests {
         let path = dir.path().join("poolcheck.toml");
         std::fs::write(&path, text).unwrap();
         Config::load(&path)
+    }
+
+    #[test]
+    fn a_databases_own_bounds_hold_until_the_project_sets_the_role() {
+        use crate::catalog::Backend;
+        let max = |p: &Policy, b| p.bound(SettingRole::MaxSize, b).map(|(bound, own)| (bound.max, own));
+        let default = Policy::embedded();
+        assert_eq!(max(default, Some(Backend::Mysql)), Some((Some(Quantity::Count(151)), true)));
+        assert_eq!(max(default, Some(Backend::Postgres)), Some((Some(Quantity::Count(100)), false)));
+        assert_eq!(max(default, None), Some((Some(Quantity::Count(100)), false)));
+        // the project's 40 is its word for every database, with its own reason
+        let c = load("[policy.bounds.max_size]\nmax = 40\n").unwrap();
+        assert_eq!(max(&c.policy, Some(Backend::Mysql)), Some((Some(Quantity::Count(40)), false)));
+        let (bound, _) = c.policy.bound(SettingRole::MaxSize, Some(Backend::Redis)).unwrap();
+        let above = crate::catalog::Violation::Above(Quantity::Count(40));
+        assert_eq!(bound.why_for(Some(above)), Some("the project's policy"));
     }
 
     #[test]

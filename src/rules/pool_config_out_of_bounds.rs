@@ -2,7 +2,7 @@
 
 use super::{declare_rule, Rule, RuleInfo};
 use crate::analysis::body::BodyCx;
-use crate::catalog::{NoneRule, Policy, Quantity, SettingRole, Violation};
+use crate::catalog::{Backend, NoneRule, Policy, Quantity, SettingRole, Violation};
 use crate::index::consts::Evaluated;
 use crate::report::Diagnostic;
 use crate::source::Span;
@@ -73,7 +73,7 @@ impl Rule for PoolConfigOutOfBounds {
                 Some(c) => format!("`{}` (`{c}`)", site.name),
                 None => format!("`{}`", site.name),
             };
-            if let Some(d) = check(cx.file.policy, site.role, site.value, site.value_span, &shown) {
+            if let Some(d) = check(cx.file.policy, site.role, site.backend, site.value, site.value_span, &shown) {
                 out.push(d);
             }
         }
@@ -83,47 +83,65 @@ impl Rule for PoolConfigOutOfBounds {
 impl PoolConfigOutOfBounds {
     fn config(cx: &crate::analysis::config::ConfigCx<'_>, out: &mut Vec<Diagnostic>) {
         for s in cx.settings {
-            if let Some(d) = check(cx.policy, s.role, s.value, s.span, &format!("`{}`", s.name)) {
+            if let Some(d) = check(cx.policy, s.role, None, s.value, s.span, &format!("`{}`", s.name)) {
                 out.push(d);
             }
         }
     }
 }
 
-/// Checks one value against the policy; `shown` names the setting in the message.
-pub fn check(policy: &Policy, role: SettingRole, value: Evaluated, span: Span, shown: &str) -> Option<Diagnostic> {
-    let bound = policy.bounds.get(&role)?;
-    let why = bound.why.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
-    let message = match value {
-        Evaluated::None if bound.none == Some(NoneRule::OutOfBounds) => {
+/// Checks one value against the policy's bounds for a pool of `backend` (the default bounds
+/// where it is unknown); `shown` names the setting in the message.
+pub fn check(
+    policy: &Policy,
+    role: SettingRole,
+    backend: Option<Backend>,
+    value: Evaluated,
+    span: Span,
+    shown: &str,
+) -> Option<Diagnostic> {
+    let (bound, own) = policy.bound(role, backend)?;
+    // "above the maximum for MySQL" where the backend's own bounds apply
+    let scope = match backend {
+        Some(b) if own => format!(" for {}", b.name()),
+        _ => String::new(),
+    };
+    let why = |v: Option<Violation>| bound.why_for(v).map(|w| format!(": {w}")).unwrap_or_default();
+    let (message, range) = match value {
+        Evaluated::None if bound.none == Some(NoneRule::OutOfBounds) => (
             format!(
-                "{shown} is `None`, so the {} is unbounded; the policy requires {}{why}",
+                "{shown} is `None`, so the {} is unbounded; the policy requires {}{scope}{}",
                 role.noun(),
-                bound.range()
-            )
+                bound.range(),
+                why(None)
+            ),
+            bound.range(),
+        ),
+        Evaluated::Count(n) => {
+            let v = bound.violation(Quantity::Count(n))?;
+            (describe(v, role, &n.to_string(), shown, &scope, &why(Some(v))), bound.range())
         }
-        Evaluated::Count(n) => describe(bound.violation(Quantity::Count(n))?, role, &n.to_string(), shown, &why),
         Evaluated::Duration(d) => {
+            let v = bound.violation(Quantity::Duration(d))?;
             let text = humantime::format_duration(d).to_string();
-            describe(bound.violation(Quantity::Duration(d))?, role, &text, shown, &why)
+            (describe(v, role, &text, shown, &scope, &why(Some(v))), bound.range())
         }
         _ => return None,
     };
-    let help =
-        format!("set the {} within {} (the policy is configurable in poolcheck.toml)", role.noun(), bound.range());
+    let help = format!("set the {} within {range}{scope} (the policy is configurable in poolcheck.toml)", role.noun());
     Some(
         Diagnostic::new(POOL_CONFIG_OUT_OF_BOUNDS.id, POOL_CONFIG_OUT_OF_BOUNDS.default_severity, span, message)
             .with_help(help),
     )
 }
 
-fn describe(v: Violation, role: SettingRole, value: &str, shown: &str, why: &str) -> String {
+fn describe(v: Violation, role: SettingRole, value: &str, shown: &str, scope: &str, why: &str) -> String {
     match v {
         Violation::Below(min) => {
-            format!("{shown} sets the {} to {value}, below the policy's minimum of {min}{why}", role.noun())
+            format!("{shown} sets the {} to {value}, below the policy's minimum of {min}{scope}{why}", role.noun())
         }
         Violation::Above(max) => {
-            format!("{shown} sets the {} to {value}, above the policy's maximum of {max}{why}", role.noun())
+            format!("{shown} sets the {} to {value}, above the policy's maximum of {max}{scope}{why}", role.noun())
         }
     }
 }

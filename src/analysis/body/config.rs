@@ -382,5 +382,16 @@ impl BodyCx<'_> {
         let group = self.chain_group(&m.receiver);
         let local = local && !self.is_opaque_group(group);
         self.builds.push(PoolBuild { span: self.file.method_span(m), krate, group, local });
+        // `bb8::Pool::builder().max_size(n).build(RedisConnectionManager::new(url)?)`: the
+        // manager the pool is built with names the database its settings are for
+        let backend = m.args.iter().find_map(|a| match self.classify(a) {
+            Value::Opaque(t) => crate::catalog::Backend::of_type_text(&type_text(&t)),
+            _ => None,
+        });
+        if let Some(backend) = backend {
+            for s in self.settings.iter_mut().filter(|s| s.group == group && s.backend.is_none()) {
+                s.backend = Some(backend);
+            }
+        }
     }
 }
