@@ -307,6 +307,9 @@ pub struct CrateApi {
     /// Calls that build a pool from a configuration value passed to them.
     #[serde(default)]
     pub config_builds: Vec<ConfigBuild>,
+    /// Calls that build a pool given only its size, every other setting the library's default.
+    #[serde(default)]
+    pub sized_builds: Vec<SizedBuild>,
     /// Constructors whose arguments are settings, by position.
     #[serde(default)]
     pub positional: Vec<Positional>,
@@ -324,6 +327,19 @@ pub struct ConfigBuild {
     pub call: String,
     /// Position of the configuration among the arguments.
     pub config_arg: usize,
+}
+
+/// A call that builds a pool from a size alone: deadpool 0.7/0.8's `Pool::new(manager,
+/// max_size)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizedBuild {
+    /// `Type::function`.
+    pub call: String,
+    /// How many arguments the form takes (other arities are other functions).
+    pub arity: usize,
+    /// Position of the size among them.
+    pub size_arg: usize,
 }
 
 /// A constructor whose arguments are settings: `PoolConfig::new(max_size)`.

@@ -285,6 +285,25 @@ impl BodyCx<'_> {
         self.builds.push(PoolBuild { span: self.file.span(c), krate, group, local });
     }
 
+    /// `deadpool_postgres::Pool::new(manager, 16)` (deadpool up to 0.8): a pool built with its
+    /// size as the only setting, made here from scratch, so what it leaves out is left out.
+    pub(super) fn record_sized_build(&mut self, c: &syn::ExprCall, path: &[String]) {
+        let catalog = self.file.catalog;
+        let found = catalog.crates_for_path(path).find_map(|k| {
+            let b = catalog.crates[k].sized_builds.iter().find(|b| path_ends_with(path, &b.call))?;
+            (c.args.len() == b.arity).then_some((k, b.size_arg))
+        });
+        let Some((krate, at)) = found else { return };
+        let Some(size) = c.args.iter().nth(at) else { return };
+        let group = GroupKey::At(self.file.span(c));
+        self.push_setting(krate, SettingRole::MaxSize, "max_size", size, group);
+        let span = self.file.span(c);
+        self.builds.push(PoolBuild { span, krate, group, local: true });
+        // a pool built like any other: per request or per item, it is `pool-per-call`
+        let shown = path[path.len().saturating_sub(2)..].join("::");
+        self.record_construction(span, shown, true);
+    }
+
     /// `opts.max_pool_size = Some(20)` on a value of a config type.
     pub(super) fn record_assigned_setting(&mut self, a: &syn::ExprAssign) {
         let syn::Expr::Field(f) = strip_parens(&a.left) else { return };

@@ -505,6 +505,7 @@ impl BodyCx<'_> {
         self.record_acquisitions(uses);
         self.record_positional_settings(c, path);
         self.record_config_build(c, path);
+        self.record_sized_build(c, path);
         if let Some((shown, pool)) = self.construction_call(path) {
             self.record_construction(self.file.span(c), shown, pool);
         }
