@@ -270,6 +270,10 @@ pub struct BackendPolicy {
     /// Bounds that differ there, laid over the default ones part by part.
     #[serde(default)]
     pub bounds: BTreeMap<SettingRole, Bound>,
+    /// Opening a connection per request or per item is cheap there (no server, no network):
+    /// a design, not `pool-per-call`. Pools built per call are still reported.
+    #[serde(default)]
+    pub connection_per_call: bool,
 }
 
 impl Policy {
@@ -287,6 +291,11 @@ impl Policy {
             (None, Some(over)) => Some((Cow::Borrowed(over), true)),
             (base, None) => base.map(|b| (Cow::Borrowed(b), false)),
         }
+    }
+
+    /// Whether a raw connection to `backend` may be opened per request or per item.
+    pub fn allows_connection_per_call(&self, backend: Option<Backend>) -> bool {
+        backend.and_then(|b| self.backend.get(&b)).is_some_and(|p| p.connection_per_call)
     }
 
     /// Forgets the backends' own bounds of `role`: the project set the role's bounds itself,
@@ -344,6 +353,11 @@ impl Policy {
         for b in &backends {
             if let Some(why) = self.backend.get(b).and_then(|p| p.why.as_deref()) {
                 t.push_str(&format!("\n- {}: {why}.", b.name()));
+            }
+            if self.allows_connection_per_call(Some(*b)) {
+                t.push_str(
+                    " A connection opened per request or per item is not `pool-per-call` there (a pool built per call still is).",
+                );
             }
         }
         t.push('\n');

@@ -596,6 +596,11 @@ impl BodyCx<'_> {
         if self.runs_once() {
             return;
         }
+        // a connection to a local SQLite file per request is a design where the policy says so
+        // (`SqliteConnection::connect(path)`), a pool per request is not
+        if !pool && self.file.policy.allows_connection_per_call(crate::catalog::Backend::of_type_text(&shown)) {
+            return;
+        }
         let per_item = self.per_item_context();
         self.facts.constructions.push(Construction { span, shown, pool, per_item });
     }
