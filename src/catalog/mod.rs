@@ -298,6 +298,10 @@ pub struct CrateApi {
     /// `Type::function` or `module::function` paths that open an unpooled connection.
     #[serde(default)]
     pub raw_connect: Vec<String>,
+    /// `Type::method` pairs that open an unpooled connection at the end of a chain of the
+    /// type's own setters (`PgConnectOptions::new().host(h).connect()`, `opts.connect()`).
+    #[serde(default)]
+    pub raw_connect_chains: Vec<String>,
     /// Calls returning a `(client, connection)` pair whose connection half must be polled.
     #[serde(default)]
     pub connection_pairs: Vec<String>,

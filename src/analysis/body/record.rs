@@ -710,6 +710,13 @@ impl BodyCx<'_> {
                     return Some((format!("{head}…{method}"), true));
                 }
             }
+            // options whose setters return themselves: the whole chain is one connection
+            if let Some(ty) = root_type.as_ref().and_then(|t| t.last()) {
+                let wanted = format!("{ty}::{method}");
+                if api.raw_connect_chains.contains(&wanted) && root_type.as_deref().is_some_and(ours) {
+                    return Some((format!("{ty}…{method}"), false));
+                }
+            }
             if let (Some(t), syn::Expr::MethodCall(_) | syn::Expr::Path(_) | syn::Expr::Field(_)) =
                 (&root_type, strip_parens(&m.receiver))
             {

@@ -430,7 +430,7 @@ pub(super) fn receiver_says_pool(e: &syn::Expr) -> bool {
 
 /// Constructors whose type is what they build (`Config::new()` is a `Config`).
 pub(super) const SELF_CONSTRUCTORS: &[&str] =
-    &["new", "default", "builder", "open", "from_env", "from_url", "parse", "with_config"];
+    &["new", "default", "builder", "open", "from_env", "from_url", "from_str", "parse", "with_config"];
 
 /// True when the method's receiver is itself the chain's root (`client.get_connection()`).
 pub(super) fn root_is_receiver(m: &syn::ExprMethodCall) -> bool {
