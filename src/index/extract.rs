@@ -71,6 +71,7 @@ impl Extractor<'_> {
             params,
             ret,
             is_async: sig.asyncness.is_some(),
+            has_self: matches!(sig.inputs.first(), Some(syn::FnArg::Receiver(_))),
             module: self.module.clone(),
             krate: String::new(),
         }

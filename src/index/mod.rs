@@ -34,6 +34,10 @@ pub struct FnSig {
     pub ret: Option<TypeRef>,
     /// `async fn`.
     pub is_async: bool,
+    /// A method taking `self` (in any form): called by path (`Store::load(&store, id)`), its
+    /// first argument is the receiver.
+    #[serde(default)]
+    pub has_self: bool,
     /// Module path of the function within its crate (`routes::users`).
     pub module: Vec<String>,
     /// The crate defining it (set when the crate's index is built; empty outside a package).

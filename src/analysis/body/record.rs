@@ -323,20 +323,57 @@ impl BodyCx<'_> {
     /// caller, where they matter).
     pub(super) fn call_fact(&self, c: &syn::ExprCall, path: &[String]) -> Option<CallFact> {
         let sig = self.resolve_fn(path)?;
+        // `Store::load(&store, id)`: the first argument is the receiver
+        let (recv, skip) = match c.args.first() {
+            Some(first) if sig.has_self => (self.place_key(first), 1),
+            _ => (None, 0),
+        };
         Some(CallFact {
             callee: sig.key(),
-            args: c.args.iter().map(|a| self.place_key(a)).collect(),
-            recv: None,
+            args: c.args.iter().skip(skip).map(|a| self.place_key(a)).collect(),
+            recv,
             span: self.file.span(c),
             shown: path[path.len().saturating_sub(2)..].join("::"),
             held: Vec::new(),
-            fn_args: self.fn_args(c.args.iter()),
+            fn_args: self.fn_args(c.args.iter().skip(skip)),
             detached: false,
             dispatched: None,
             per_item: None,
             once: false,
             result_dies: false,
         })
+    }
+
+    /// `Hook::fire(hook.as_ref(), ..)`: a trait's method called by path on its first argument
+    /// runs one of the workspace's implementations, as the method call `hook.fire(..)` would.
+    fn trait_path_call_facts(&self, c: &syn::ExprCall, path: &[String]) -> Vec<CallFact> {
+        let (Some(first), [owner @ .., method]) = (c.args.first(), path) else { return Vec::new() };
+        if owner.is_empty() {
+            return Vec::new();
+        }
+        let TypeClass::Struct(item) = self.file.index.classify(&TypeRef::Dyn(owner.to_vec()), self.file.catalog) else {
+            return Vec::new();
+        };
+        if !self.file.index.for_crate(&item.krate).is_trait(&item) {
+            return Vec::new();
+        }
+        self.dispatch_targets(&item, method)
+            .into_iter()
+            .map(|(sig, on)| CallFact {
+                callee: sig.key(),
+                args: c.args.iter().skip(1).map(|a| self.place_key(a)).collect(),
+                recv: self.place_key(first),
+                span: self.file.span(c),
+                shown: format!("<{on} as {}>::{method}", item.name),
+                held: Vec::new(),
+                fn_args: self.fn_args(c.args.iter().skip(1)),
+                detached: false,
+                dispatched: Some(item.name.clone()),
+                per_item: None,
+                once: false,
+                result_dies: false,
+            })
+            .collect()
     }
 
     /// The arguments that name a function of the workspace, by position, with its key.
@@ -512,6 +549,11 @@ impl BodyCx<'_> {
         if let Some(call) = self.call_fact(c, path) {
             let call = self.in_context(call);
             self.facts.calls.push(call);
+        } else {
+            for call in self.trait_path_call_facts(c, path) {
+                let call = self.in_context(call);
+                self.facts.calls.push(call);
+            }
         }
         self.record_registrations(path, c.args.iter(), true);
     }
