@@ -289,9 +289,10 @@ impl BodyCx<'_> {
     /// size as the only setting, made here from scratch, so what it leaves out is left out.
     pub(super) fn record_sized_build(&mut self, c: &syn::ExprCall, path: &[String]) {
         let catalog = self.file.catalog;
-        let found = catalog.crates_for_path(path).find_map(|k| {
-            let b = catalog.crates[k].sized_builds.iter().find(|b| path_ends_with(path, &b.call))?;
-            (c.args.len() == b.arity).then_some((k, b.size_arg))
+        // most calls are not one: the form is matched before the path's crate is looked up
+        let found = catalog.crates.iter().enumerate().find_map(|(k, api)| {
+            let b = api.sized_builds.iter().find(|b| c.args.len() == b.arity && path_ends_with(path, &b.call))?;
+            catalog.crates_for_path(path).any(|owner| owner == k).then_some((k, b.size_arg))
         });
         let Some((krate, at)) = found else { return };
         let Some(size) = c.args.iter().nth(at) else { return };
