@@ -274,10 +274,10 @@ impl BodyCx<'_> {
     /// passed at the catalogued position.
     pub(super) fn record_config_build(&mut self, c: &syn::ExprCall, path: &[String]) {
         let catalog = self.file.catalog;
+        // the form is matched before the path's crate is looked up: most calls are not one
         let found = catalog.crates.iter().enumerate().find_map(|(k, api)| {
-            let ours = catalog.crates_for_path(path).any(|c| c == k);
             let ctor = api.config_builds.iter().find(|b| path_ends_with(path, &b.call))?;
-            ours.then_some((k, ctor.config_arg))
+            catalog.crates_for_path(path).any(|c| c == k).then_some((k, ctor.config_arg))
         });
         let Some((krate, at)) = found else { return };
         let Some(config) = c.args.iter().nth(at) else { return };
