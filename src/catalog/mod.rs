@@ -604,6 +604,19 @@ impl Catalog {
         Catalog { crates, std, frameworks, config_keys, guard_by_name, pool_by_name, prefixes }
     }
 
+    /// The catalogue entry `entry` picks for a call of `path`, with its crate: the call's form
+    /// is matched first and the path's crate only then, since most calls are no entry at all.
+    pub fn call_entry<'a, T>(
+        &'a self,
+        path: &[String],
+        entry: impl Fn(&'a CrateApi) -> Option<T>,
+    ) -> Option<(usize, T)> {
+        self.crates.iter().enumerate().find_map(|(k, api)| {
+            let found = entry(api)?;
+            self.crates_for_path(path).any(|owner| owner == k).then_some((k, found))
+        })
+    }
+
     /// Crates owning `path` (segments): those whose `paths` hold its longest matching prefix, so
     /// `deadpool_redis::redis::Client` belongs to redis, not to deadpool.
     pub fn crates_for_path(&self, segments: &[String]) -> impl Iterator<Item = usize> + '_ {

@@ -228,16 +228,6 @@ impl Backend {
         }
     }
 
-    /// Its key in the policy (`[backend.mysql]`).
-    pub fn key(self) -> &'static str {
-        match self {
-            Backend::Postgres => "postgres",
-            Backend::Mysql => "mysql",
-            Backend::Sqlite => "sqlite",
-            Backend::Redis => "redis",
-        }
-    }
-
     /// The backend a pool, options or connection type names (`SqlitePoolOptions`,
     /// `PoolOptions<Sqlite>`, `deadpool_sqlite::Pool`, `MySqlPool`, `deadpool_redis::Config`),
     /// if it names one.

@@ -2,7 +2,7 @@
 
 use super::{declare_rule, Rule, RuleInfo};
 use crate::analysis::body::BodyCx;
-use crate::analysis::facts::{FnFacts, HeldGuard};
+use crate::analysis::facts::{CallFact, FnFacts, HeldGuard};
 use crate::analysis::summary::{translate, CrateFacts, Step};
 use crate::report::Diagnostic;
 use crate::source::Span;
@@ -98,13 +98,8 @@ impl Rule for NestedAcquire {
                 if call.held.is_empty() || reported.contains(&call.span) {
                     continue;
                 }
-                let Some(g) = facts.callee(call) else { continue };
-                let callee = &facts.fns[g];
                 let held = held_pools(facts, &call.held);
-                let found = facts.acquires[g].iter().find_map(|(k, witness)| {
-                    let mine = translate(call, callee, k)?;
-                    held.iter().any(|(_, key, _)| *key == mine).then_some((mine, witness))
-                });
+                let found = acquired_through(facts, call, |mine| held.iter().any(|(_, key, _)| key == mine));
                 let Some((key, witness)) = found else { continue };
                 let held: Vec<_> = held.iter().filter(|(_, k, _)| *k == key).collect();
                 let first = held[0].0;
@@ -172,10 +167,7 @@ fn check_held_by_self(facts: &CrateFacts, f: &FnFacts, out: &mut Vec<Diagnostic>
             sites.push((a.span, &[], "second connection taken".to_owned()));
         }
         for call in f.calls.iter().filter(|c| !c.detached && c.recv.as_deref() != Some("self")) {
-            let Some(g) = facts.callee(call) else { continue };
-            let found =
-                facts.acquires[g].iter().find(|(k, _)| translate(call, &facts.fns[g], k).as_deref() == Some(&key));
-            if let Some((_, witness)) = found {
+            if let Some((_, witness)) = acquired_through(facts, call, |mine| mine == key) {
                 if !sites.iter().any(|(s, _, _)| *s == call.span) {
                     sites.push((call.span, witness, format!("{} takes a second connection", call.described())));
                 }
@@ -204,6 +196,20 @@ fn check_held_by_self(facts: &CrateFacts, f: &FnFacts, out: &mut Vec<Diagnostic>
             )));
         }
     }
+}
+
+/// The first pool `wanted` accepts among those a call's callee acquires from (itself or
+/// through its own calls), in the caller's terms, with how.
+fn acquired_through<'f>(
+    facts: &'f CrateFacts,
+    call: &CallFact,
+    wanted: impl Fn(&str) -> bool,
+) -> Option<(String, &'f [Step])> {
+    let g = facts.callee(call)?;
+    facts.acquires[g].iter().find_map(|(k, witness)| {
+        let mine = translate(call, &facts.fns[g], k)?;
+        wanted(&mine).then_some((mine, witness.as_slice()))
+    })
 }
 
 /// Each held guard with each pool it may belong to, and how it came from that pool.

@@ -107,28 +107,28 @@ pub fn check(
         _ => String::new(),
     };
     let why = |v: Option<Violation>| bound.why_for(v).map(|w| format!(": {w}")).unwrap_or_default();
-    let (message, range) = match value {
-        Evaluated::None if bound.none == Some(NoneRule::OutOfBounds) => (
-            format!(
-                "{shown} is `None`, so the {} is unbounded; the policy requires {}{scope}{}",
-                role.noun(),
-                bound.range(),
-                why(None)
-            ),
+    let message = match value {
+        Evaluated::None if bound.none == Some(NoneRule::OutOfBounds) => format!(
+            "{shown} is `None`, so the {} is unbounded; the policy requires {}{scope}{}",
+            role.noun(),
             bound.range(),
+            why(None)
         ),
         Evaluated::Count(n) => {
             let v = bound.violation(Quantity::Count(n))?;
-            (describe(v, role, &n.to_string(), shown, &scope, &why(Some(v))), bound.range())
+            describe(v, role, &n.to_string(), shown, &scope, &why(Some(v)))
         }
         Evaluated::Duration(d) => {
             let v = bound.violation(Quantity::Duration(d))?;
-            let text = humantime::format_duration(d).to_string();
-            (describe(v, role, &text, shown, &scope, &why(Some(v))), bound.range())
+            describe(v, role, &humantime::format_duration(d).to_string(), shown, &scope, &why(Some(v)))
         }
         _ => return None,
     };
-    let help = format!("set the {} within {range}{scope} (the policy is configurable in poolcheck.toml)", role.noun());
+    let help = format!(
+        "set the {} within {}{scope} (the policy is configurable in poolcheck.toml)",
+        role.noun(),
+        bound.range()
+    );
     Some(
         Diagnostic::new(POOL_CONFIG_OUT_OF_BOUNDS.id, POOL_CONFIG_OUT_OF_BOUNDS.default_severity, span, message)
             .with_help(help),

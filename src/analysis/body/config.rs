@@ -273,11 +273,8 @@ impl BodyCx<'_> {
     /// `Pool::from_config(manager, config)` (deadpool up to 0.8): a build of the configuration
     /// passed at the catalogued position.
     pub(super) fn record_config_build(&mut self, c: &syn::ExprCall, path: &[String]) {
-        let catalog = self.file.catalog;
-        // the form is matched before the path's crate is looked up: most calls are not one
-        let found = catalog.crates.iter().enumerate().find_map(|(k, api)| {
-            let ctor = api.config_builds.iter().find(|b| path_ends_with(path, &b.call))?;
-            catalog.crates_for_path(path).any(|c| c == k).then_some((k, ctor.config_arg))
+        let found = self.file.catalog.call_entry(path, |api| {
+            api.config_builds.iter().find(|b| path_ends_with(path, &b.call)).map(|b| b.config_arg)
         });
         let Some((krate, at)) = found else { return };
         let Some(config) = c.args.iter().nth(at) else { return };
@@ -288,17 +285,15 @@ impl BodyCx<'_> {
     /// `deadpool_postgres::Pool::new(manager, 16)` (deadpool up to 0.8): a pool built with its
     /// size as the only setting, made here from scratch, so what it leaves out is left out.
     pub(super) fn record_sized_build(&mut self, c: &syn::ExprCall, path: &[String]) {
-        let catalog = self.file.catalog;
-        // most calls are not one: the form is matched before the path's crate is looked up
-        let found = catalog.crates.iter().enumerate().find_map(|(k, api)| {
+        let found = self.file.catalog.call_entry(path, |api| {
             let b = api.sized_builds.iter().find(|b| c.args.len() == b.arity && path_ends_with(path, &b.call))?;
-            catalog.crates_for_path(path).any(|owner| owner == k).then_some((k, b.size_arg))
+            Some(b.size_arg)
         });
         let Some((krate, at)) = found else { return };
         let Some(size) = c.args.iter().nth(at) else { return };
-        let group = GroupKey::At(self.file.span(c));
-        self.push_setting(krate, SettingRole::MaxSize, "max_size", size, group);
         let span = self.file.span(c);
+        let group = GroupKey::At(span);
+        self.push_setting(krate, SettingRole::MaxSize, "max_size", size, group);
         self.builds.push(PoolBuild { span, krate, group, local: true });
         // a pool built like any other: per request or per item, it is `pool-per-call`
         let shown = path[path.len().saturating_sub(2)..].join("::");

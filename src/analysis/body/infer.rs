@@ -394,10 +394,7 @@ impl<'a> BodyCx<'a> {
         let Some(owner) = base.item() else {
             return Value::Unknown;
         };
-        let field = match &f.member {
-            syn::Member::Named(id) => id.to_string(),
-            syn::Member::Unnamed(i) => i.index.to_string(),
-        };
+        let field = member_name(&f.member);
         match self.field_of(owner, &field) {
             Some((view, t, has)) => {
                 self.value_of_type_in(view, t, || format!("is field `{has}.{field}`, declared as `{t}`"), Wrapped::NONE)

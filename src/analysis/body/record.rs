@@ -61,13 +61,7 @@ impl BodyCx<'_> {
                 }
                 Some(p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::"))
             }
-            syn::Expr::Field(f) => {
-                let member = match &f.member {
-                    syn::Member::Named(id) => id.to_string(),
-                    syn::Member::Unnamed(i) => i.index.to_string(),
-                };
-                Some(format!("{}.{member}", self.place_key(&f.base)?))
-            }
+            syn::Expr::Field(f) => Some(format!("{}.{}", self.place_key(&f.base)?, member_name(&f.member))),
             _ => None,
         }
     }
@@ -275,15 +269,13 @@ impl BodyCx<'_> {
         if self.tracked.is_empty() && self.facts.acquires.is_empty() {
             return;
         }
-        let member = |m: &syn::Member| match m {
-            syn::Member::Named(id) => id.to_string(),
-            syn::Member::Unnamed(i) => i.index.to_string(),
-        };
+        let values: Vec<Value> = lit.fields.iter().map(|f| self.classify(&f.expr)).collect();
         let pool_fields: Vec<(String, String)> = lit
             .fields
             .iter()
-            .filter(|f| self.through_deref(self.classify(&f.expr)).as_pool().is_some())
-            .map(|f| (member(&f.member), self.pool_key(&f.expr)))
+            .zip(&values)
+            .filter(|(_, v)| self.through_deref((*v).clone()).as_pool().is_some())
+            .map(|(f, _)| (member_name(&f.member), self.pool_key(&f.expr)))
             .collect();
         if pool_fields.is_empty() {
             return;
@@ -291,14 +283,13 @@ impl BodyCx<'_> {
         // the struct by crate and name: two crates' `Session` are two types
         let Some((view, name)) = self.pattern_item(&lit.path) else { return };
         let owner = format!("{}::{name}", view.name);
-        for f in &lit.fields {
-            let value = self.classify(&f.expr);
+        for (f, value) in lit.fields.iter().zip(&values) {
             let Some((_, _, evidence)) = value.as_owned_guard() else { continue };
             let Some(source) = self.guard_source(&f.expr) else { continue };
             let at = self.file.span(&f.expr);
             self.facts.stores.push(StoredGuard {
                 owner: owner.clone(),
-                field: member(&f.member),
+                field: member_name(&f.member),
                 guard: self.file.text(&f.expr),
                 source,
                 acquired: evidence.span.unwrap_or(at),

@@ -400,11 +400,7 @@ impl<'a> BodyCx<'a> {
                 let (view, key) = self.pattern_item(&ps.path).expect("checked");
                 let owned = value.as_owned_guard().is_some();
                 for f in &ps.fields {
-                    let field = match &f.member {
-                        syn::Member::Named(id) => id.to_string(),
-                        syn::Member::Unnamed(i) => i.index.to_string(),
-                    };
-                    let v = self.pattern_field(view, &key, &field, owned);
+                    let v = self.pattern_field(view, &key, &member_name(&f.member), owned);
                     self.bind_pat_tracked(&f.pat, v, acquisition, families.clone());
                 }
             }

@@ -277,6 +277,14 @@ pub(super) fn strip_parens(e: &syn::Expr) -> &syn::Expr {
     }
 }
 
+/// A field as written in an access, pattern or literal: `db`, or `0` for a tuple struct's.
+pub(super) fn member_name(m: &syn::Member) -> String {
+    match m {
+        syn::Member::Named(id) => id.to_string(),
+        syn::Member::Unnamed(i) => i.index.to_string(),
+    }
+}
+
 /// A pattern without its type ascription and parentheses (`(a, b): (A, B)` → `(a, b)`).
 pub(super) fn strip_pat_type(p: &syn::Pat) -> &syn::Pat {
     match p {
