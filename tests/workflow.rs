@@ -227,6 +227,30 @@ fn include_tests_analyses_code_behind_test_support_cfgs() {
 }
 
 #[test]
+fn include_tests_reports_modules_declared_behind_test_cfgs() {
+    // `tests_cfg` (a `testing` feature) and `db::fakes` (`any(test, debug_assertions)`) are
+    // test code by their `mod` items in the parent modules; their findings wait for
+    // `--include-tests`, also when the files are named one by one (as pre-commit does)
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/pool-config-out-of-bounds/ws_test_support");
+    let dir = tempfile::tempdir().unwrap();
+    let files = |out: &str| -> Vec<String> {
+        let mut files: Vec<String> = out
+            .lines()
+            .map(|l| l.split(".rs:").next().unwrap_or("").rsplit("/src/").next().unwrap_or("").into())
+            .collect();
+        files.sort();
+        files
+    };
+    let (_, by_default, _) = poolcheck(dir.path(), &["check", fixture, "--format", "short"]);
+    assert_eq!(files(&by_default), ["db/pool"], "{by_default}");
+    let (_, with_tests, _) = poolcheck(dir.path(), &["check", fixture, "--format", "short", "--include-tests"]);
+    assert_eq!(files(&with_tests), ["db/fakes", "db/pool", "tests_cfg/db"], "{with_tests}");
+    let named = format!("{fixture}/src/tests_cfg/db.rs");
+    let (_, one_file, _) = poolcheck(dir.path(), &["check", &named, "--format", "short"]);
+    assert_eq!(one_file, "", "a named test-support module is test code too");
+}
+
+#[test]
 fn crates_declared_in_the_configuration_hold_inside_their_own_crate() {
     // `ourdb` defines its pool and guard itself; without the declaration poolcheck cannot know
     // what `checkout` hands out, and its own definition must not shadow the declaration

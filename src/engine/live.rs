@@ -66,6 +66,8 @@ struct State {
     stale: BTreeSet<FileId>,
     /// Every belief about the reported files, worked out when first asked for.
     evidence: OnceLock<Vec<Belief>>,
+    /// Which files are modules only tests compile, worked out as they are asked about.
+    test_modules: std::sync::Mutex<super::test_modules::TestModules>,
 }
 
 impl LiveWorkspace {
@@ -99,6 +101,7 @@ impl LiveWorkspace {
             dirty: (0..files).collect(),
             stale: BTreeSet::new(),
             evidence: OnceLock::new(),
+            test_modules: Default::default(),
         };
         pool.install(|| state.refresh(&[]));
         Ok(LiveWorkspace { pool, state })
@@ -221,7 +224,10 @@ impl LiveWorkspace {
 impl State {
     fn reported_file(&self, id: FileId) -> bool {
         let test_support = self.plan.owners[id].is_some_and(|p| self.plan.packages.roots[p].test_support);
-        id < self.plan.reported && (self.opts.include_tests || !test_support)
+        id < self.plan.reported
+            && (self.opts.include_tests
+                || !test_support
+                    && !self.test_modules.lock().is_ok_and(|mut m| m.is_test_only(&self.plan.found[id].path)))
     }
 
     /// The crate of a file, as pass 2 sees it (`dependencies`: the views of

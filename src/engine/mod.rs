@@ -9,6 +9,7 @@ pub mod packages;
 mod plan;
 mod prefilter;
 pub mod progress;
+pub mod test_modules;
 mod timings;
 pub mod workspace;
 
@@ -195,6 +196,9 @@ fn scan_discovered(
         });
 
         timings.lap("crate summaries");
+        // files that are modules only tests compile (`#[cfg(test)] mod tests;`), among those
+        // with findings
+        let test_modules = test_modules::of_findings(&diagnostics, &found[..reported], opts.include_tests);
         let mut sources = SourceMap::default();
         let found_len = found.len();
         for (file, p) in found.into_iter().zip(parsed) {
@@ -203,7 +207,8 @@ fn scan_discovered(
         // nothing is reported in the workspace files read as evidence (problems met by the
         // walk come after them)
         // test-support crates are test code unless tests are asked for
-        let test_support = |file: usize| owners[file].is_some_and(|p| packages.roots[p].test_support);
+        let test_support =
+            |file: usize| owners[file].is_some_and(|p| packages.roots[p].test_support) || test_modules.contains(&file);
         let reported_file =
             |file: usize| file >= found_len || (file < reported && (opts.include_tests || !test_support(file)));
         let mut diagnostics: Vec<Diagnostic> =

@@ -5,6 +5,7 @@
 //! [`CrateIndex::build`] merges the facts of one crate. Both are linear in the crate's size.
 
 mod carriers;
+pub mod cfg;
 mod extract;
 pub use extract::file_uses;
 pub mod consts;

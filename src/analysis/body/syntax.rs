@@ -2,6 +2,7 @@
 //! adapters and macros it knows.
 
 use super::*;
+use crate::index::cfg::{cfg_test_only, TestOnly};
 
 /// Tests are not production paths: `#[test]`, `#[tokio::test]`, `#[sqlx::test]`, `#[rstest]`
 /// functions and `#[cfg(test)]` modules are not analysed.
@@ -21,50 +22,6 @@ pub(super) fn is_test_code(attrs: &[syn::Attribute], include_support: bool) -> b
             TestOnly::No => false,
         }
     })
-}
-
-/// When a `cfg` predicate holds only outside production.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum TestOnly {
-    /// It may hold in production.
-    No,
-    /// In test-support builds: `debug_assertions`, a feature named for tests (`test-utils`,
-    /// `testing`, `mocks`).
-    Support,
-    /// In `cargo test` only: `test`.
-    Tests,
-}
-
-/// Whether a `cfg` predicate holds only in tests or test-support builds: `test`;
-/// `debug_assertions` or a feature named for tests; `any(..)` of such only; `all(..)` with one
-/// of them. `not(..)` never is.
-fn cfg_test_only(predicate: &syn::Meta) -> TestOnly {
-    match predicate {
-        syn::Meta::Path(p) if p.is_ident("test") => TestOnly::Tests,
-        syn::Meta::Path(p) if p.is_ident("debug_assertions") => TestOnly::Support,
-        syn::Meta::NameValue(nv) if nv.path.is_ident("feature") => match &nv.value {
-            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })
-                if crate::catalog::names_test_support(&s.value()) =>
-            {
-                TestOnly::Support
-            }
-            _ => TestOnly::No,
-        },
-        syn::Meta::List(l) => {
-            let Ok(nested) = l.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated) else {
-                return TestOnly::No;
-            };
-            let each = nested.iter().map(cfg_test_only);
-            if l.path.is_ident("any") {
-                each.min().unwrap_or(TestOnly::No)
-            } else if l.path.is_ident("all") {
-                each.max().unwrap_or(TestOnly::No)
-            } else {
-                TestOnly::No
-            }
-        }
-        _ => TestOnly::No,
-    }
 }
 
 /// A loop that ends by handing out a value (`break conn`, `return Ok(pool)`) is a retry loop:

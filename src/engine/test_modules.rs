@@ -1,0 +1,173 @@
+//! Files that are modules compiled only for tests: declared by `#[cfg(test)] mod x;` or behind a
+//! test-support `cfg` (`#[cfg(feature = "testing")] pub mod tests_cfg;`) in their parent
+//! module, or below such a module. Their findings are test code's, reported only with
+//! `--include-tests`, as are the items behind those `cfg`s inside a file.
+//!
+//! Worked out lazily, for the files that have findings: each file's declaring module is found
+//! the way rustc finds it (`a/b.rs` and `a/b/mod.rs` are declared in `a.rs`, `a/mod.rs`, or
+//! the crate root `lib.rs`/`main.rs` when `a` is `src`), read from disk and parsed whole.
+//! Declarations moved with `#[path]` or inside inline modules are not followed.
+
+use crate::index::cfg::{attrs_test_only, TestOnly};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// How far up the module tree declarations are followed.
+const MAX_DEPTH: usize = 16;
+
+/// Memo of which files are test-only modules.
+#[derive(Debug, Default)]
+pub struct TestModules {
+    known: HashMap<PathBuf, bool>,
+    /// Declaring files read so far: the modules each declares, with their `cfg`.
+    declared: HashMap<PathBuf, Option<HashMap<String, TestOnly>>>,
+}
+
+impl TestModules {
+    /// Whether `file` is a module only tests (or test-support builds) compile.
+    pub fn is_test_only(&mut self, file: &Path) -> bool {
+        self.walk(file, 0)
+    }
+
+    fn walk(&mut self, file: &Path, depth: usize) -> bool {
+        if let Some(&known) = self.known.get(file) {
+            return known;
+        }
+        let answer = depth < MAX_DEPTH && self.decide(file, depth);
+        self.known.insert(file.to_path_buf(), answer);
+        answer
+    }
+
+    fn decide(&mut self, file: &Path, depth: usize) -> bool {
+        let Some((name, dir)) = module_name_and_dir(file) else { return false };
+        for parent in declaring_candidates(&dir) {
+            if parent == file {
+                continue;
+            }
+            match self.declarations(&parent).and_then(|d| d.get(&name).copied()) {
+                Some(TestOnly::No) => return self.walk(&parent, depth + 1),
+                Some(_) => return true,
+                None => {}
+            }
+        }
+        false
+    }
+
+    /// The out-of-line modules a file declares (`mod x;`), with the `cfg` each is behind.
+    fn declarations(&mut self, file: &Path) -> Option<&HashMap<String, TestOnly>> {
+        self.declared
+            .entry(file.to_path_buf())
+            .or_insert_with(|| {
+                let text = std::fs::read_to_string(file).ok()?;
+                let parsed = syn::parse_file(&text).ok()?;
+                let mods = parsed.items.iter().filter_map(|item| match item {
+                    syn::Item::Mod(m) if m.content.is_none() => Some((m.ident.to_string(), attrs_test_only(&m.attrs))),
+                    _ => None,
+                });
+                Some(mods.collect())
+            })
+            .as_ref()
+    }
+}
+
+/// A file's module name and the directory its declaring module is in: `src/db/pool.rs` is
+/// `pool` declared in `src/db`'s module; `src/db/mod.rs` is `db` declared in `src`'s. Crate
+/// roots have none.
+fn module_name_and_dir(file: &Path) -> Option<(String, PathBuf)> {
+    let stem = file.file_stem()?.to_str()?;
+    let dir = file.parent()?;
+    if matches!(stem, "lib" | "main") {
+        return None;
+    }
+    if stem == "mod" {
+        let name = dir.file_name()?.to_str()?.to_owned();
+        return Some((name, dir.parent()?.to_path_buf()));
+    }
+    Some((stem.to_owned(), dir.to_path_buf()))
+}
+
+/// The files that may declare the modules of a directory: its `mod.rs`, the crate roots in
+/// it, and the file named after it beside it (`src/db.rs` for `src/db/`).
+fn declaring_candidates(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.join("mod.rs"), dir.join("lib.rs"), dir.join("main.rs")];
+    if let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) {
+        let mut beside = parent.join(name);
+        beside.set_extension("rs");
+        out.push(beside);
+    }
+    out.retain(|p| p.is_file());
+    out
+}
+
+/// The files among `files` (by id) that have findings and are test-only modules; none when
+/// tests are reported anyway.
+pub fn of_findings(
+    diagnostics: &[Vec<crate::report::Diagnostic>],
+    files: &[super::discover::Discovered],
+    include_tests: bool,
+) -> std::collections::HashSet<usize> {
+    if include_tests {
+        return Default::default();
+    }
+    let mut with_findings: Vec<usize> =
+        diagnostics.iter().flatten().map(|d| d.span.file).filter(|&f| f < files.len()).collect();
+    with_findings.sort_unstable();
+    with_findings.dedup();
+    let mut modules = TestModules::default();
+    with_findings.into_iter().filter(|&f| modules.is_test_only(&files[f].path)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn modules_behind_test_cfgs_and_below_them_are_test_only() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        write(
+            root,
+            "src/lib.rs",
+            "#[cfg(feature = \"testing\")]\npub mod tests_cfg;\npub mod db;\n#[cfg(test)]\nmod tests;\n",
+        );
+        write(root, "src/tests_cfg.rs", "pub mod db;\n");
+        write(root, "src/tests_cfg/db.rs", "");
+        write(root, "src/db/mod.rs", "pub mod pool;\n#[cfg(any(test, debug_assertions))]\npub mod fakes;\n");
+        write(root, "src/db/pool.rs", "");
+        write(root, "src/db/fakes.rs", "");
+        write(root, "src/tests.rs", "");
+        let mut modules = TestModules::default();
+        assert!(modules.is_test_only(&root.join("src/tests_cfg/db.rs")));
+        assert!(modules.is_test_only(&root.join("src/tests_cfg.rs")));
+        assert!(modules.is_test_only(&root.join("src/tests.rs")));
+        assert!(modules.is_test_only(&root.join("src/db/fakes.rs")));
+        assert!(!modules.is_test_only(&root.join("src/db/pool.rs")));
+        assert!(!modules.is_test_only(&root.join("src/db/mod.rs")));
+        assert!(!modules.is_test_only(&root.join("src/lib.rs")));
+    }
+
+    #[test]
+    fn production_cfgs_and_unreadable_parents_are_not_test_only() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        write(
+            root,
+            "src/main.rs",
+            "#[cfg(not(test))]\nmod live;\n#[cfg(feature = \"postgres\")]\nmod pg;\nmod broken;\n",
+        );
+        write(root, "src/live.rs", "");
+        write(root, "src/pg.rs", "");
+        write(root, "src/broken.rs", "");
+        write(root, "src/orphan/inner.rs", "");
+        let mut modules = TestModules::default();
+        assert!(!modules.is_test_only(&root.join("src/live.rs")));
+        assert!(!modules.is_test_only(&root.join("src/pg.rs")));
+        assert!(!modules.is_test_only(&root.join("src/orphan/inner.rs")));
+    }
+}
