@@ -25,8 +25,11 @@ pub(super) fn is_test_code(attrs: &[syn::Attribute], include_support: bool) -> b
 }
 
 /// A loop that ends by handing out a value (`break conn`, `return Ok(pool)`) is a retry loop:
-/// what it builds is built once.
-pub(super) fn is_retry_loop(body: &syn::Block) -> bool {
+/// what it builds is built once. So is a loop that counts attempts (`loop`, a `while` on a
+/// condition, a `for` over a range) and leaves with a plain `break` on success: in a match
+/// arm or `if let` on `Ok(..)`/`Some(..)`, or under `if ….is_ok()`/`.is_some()`. At most one
+/// pool of it is alive at a time (each attempt's is dropped before the next).
+pub(super) fn is_retry_loop(body: &syn::Block, counting: bool) -> bool {
     struct V(bool);
     impl<'ast> Visit<'ast> for V {
         fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
@@ -40,7 +43,69 @@ pub(super) fn is_retry_loop(body: &syn::Block) -> bool {
     }
     let mut v = V(false);
     v.visit_block(body);
-    v.0
+    v.0 || counting && leaves_on_success(body)
+}
+
+/// Whether a loop body has a plain `break` of its own loop on a success branch.
+fn leaves_on_success(body: &syn::Block) -> bool {
+    struct V {
+        found: bool,
+        on_success: bool,
+    }
+    impl V {
+        fn branch(&mut self, success: bool, walk: impl FnOnce(&mut V)) {
+            let saved = self.on_success;
+            self.on_success |= success;
+            walk(self);
+            self.on_success = saved;
+        }
+    }
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            self.found |= self.on_success && b.label.is_none();
+        }
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            self.branch(is_success_pat(&arm.pat), |v| syn::visit::visit_arm(v, arm));
+        }
+        fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+            let success = match &*i.cond {
+                syn::Expr::Let(l) => is_success_pat(&l.pat),
+                syn::Expr::MethodCall(m) => m.method == "is_ok" || m.method == "is_some",
+                _ => false,
+            };
+            self.visit_expr(&i.cond);
+            self.branch(success, |v| v.visit_block(&i.then_branch));
+            if let Some((_, e)) = &i.else_branch {
+                self.visit_expr(e);
+            }
+        }
+        // a `break` there leaves another loop, or none
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    }
+    let mut v = V { found: false, on_success: false };
+    v.visit_block(body);
+    v.found
+}
+
+/// `Ok(..)`, `Some(..)`.
+fn is_success_pat(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some"),
+        _ => false,
+    }
+}
+
+/// A `for` loop's iterable that counts attempts: a range (`0..10`, `(1..=n).rev()`).
+pub(super) fn is_counting(iterable: &syn::Expr) -> bool {
+    match strip_parens(iterable) {
+        syn::Expr::Range(_) => true,
+        syn::Expr::MethodCall(m) => is_counting(&m.receiver),
+        _ => false,
+    }
 }
 
 /// Whether a pattern binds a part of the value by value (not `ref`), so that matching an

@@ -290,7 +290,7 @@ impl Walker<'_, '_> {
                 let d = self.expr(&f.expr);
                 self.body.scopes.push(Scope::default());
                 self.body.bind_pat(&f.pat, Value::Unknown, None);
-                self.loop_body(&f.body, false);
+                self.loop_body(&f.body, false, is_counting(&f.expr));
                 self.pop_scope();
                 d
             }
@@ -298,13 +298,13 @@ impl Walker<'_, '_> {
                 let before = self.body.alive.clone();
                 self.body.scopes.push(Scope::default());
                 self.expr(&w.cond);
-                self.loop_body(&w.body, false);
+                self.loop_body(&w.body, false, !matches!(*w.cond, syn::Expr::Let(_)));
                 self.pop_scope();
                 let after = self.body.alive.clone();
                 self.body.restore(merge(&before, &[after]));
                 false
             }
-            syn::Expr::Loop(l) => self.loop_body(&l.body, true),
+            syn::Expr::Loop(l) => self.loop_body(&l.body, true, true),
             syn::Expr::Macro(m) => self.mac(&m.mac, self.body.file.span(m)),
             syn::Expr::Return(r) => {
                 if let Some(v) = &r.expr {
@@ -569,10 +569,11 @@ impl Walker<'_, '_> {
         d || all_diverge
     }
 
-    /// Walks a loop body. `infinite`: a `loop`, left only by `break`.
-    pub(super) fn loop_body(&mut self, body: &syn::Block, infinite: bool) -> bool {
+    /// Walks a loop body. `infinite`: a `loop`, left only by `break`. `counting`: it counts
+    /// attempts rather than items (`loop`, `while` on a condition, `for` over a range).
+    pub(super) fn loop_body(&mut self, body: &syn::Block, infinite: bool, counting: bool) -> bool {
         let before = self.body.alive.clone();
-        let per_item = !is_retry_loop(body);
+        let per_item = !is_retry_loop(body, counting);
         if let Some(f) = self.body.frames.last_mut() {
             f.loop_depth += 1;
             f.loops.push(per_item);
