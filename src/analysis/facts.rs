@@ -156,6 +156,47 @@ pub struct FnFacts {
     pub borrows_self: Option<String>,
     /// Guards this function stores in a struct's field, next to that struct's pool fields.
     pub stores: Vec<StoredGuard>,
+    /// Its declared return type is a pool configuration of a catalogued crate (`PoolConfig`,
+    /// `Timeouts`, a `Config`, a builder): what it returns configures its callers' pools.
+    pub returns_config: bool,
+    /// For such a function, each configuration it returns (`None` where poolcheck cannot read
+    /// one: a deserialised value, a parameter).
+    pub config_returns: Vec<Option<ReturnedConfig>>,
+    /// Pools built here from a configuration that takes settings from workspace functions:
+    /// complete or not once those functions' summaries are known.
+    pub pending_builds: Vec<PendingBuild>,
+}
+
+/// A pool configuration a function returns, made in it.
+#[derive(Debug, Clone)]
+pub struct ReturnedConfig {
+    /// What it sets itself.
+    pub roles: Vec<crate::catalog::SettingRole>,
+    /// The workspace functions it takes parts from (`timeouts: pool_timeouts()`), whose
+    /// returned settings are its too.
+    pub helpers: Vec<CallFact>,
+}
+
+/// A pool built from a configuration made partly by workspace functions.
+#[derive(Debug, Clone)]
+pub struct PendingBuild {
+    /// The build call.
+    pub span: Span,
+    /// The catalogued crate's name (`deadpool`).
+    pub krate: String,
+    /// Settings the policy requires that the configuration does not set where it is built.
+    pub missing: Vec<MissingSetting>,
+    /// The workspace functions the rest of it comes from.
+    pub helpers: Vec<CallFact>,
+}
+
+/// A setting the policy requires, and how the crate sets it.
+#[derive(Debug, Clone)]
+pub struct MissingSetting {
+    /// What it sets.
+    pub role: crate::catalog::SettingRole,
+    /// Its setters and fields as users write them (`.wait_timeout(..)`, `Timeouts.wait`).
+    pub setters: Vec<String>,
 }
 
 /// A guard put into a field of a struct literal that also has pool fields

@@ -6,6 +6,7 @@ pub mod body;
 pub mod config;
 pub mod evidence;
 pub mod facts;
+mod returned_config;
 pub mod settings;
 pub mod sql;
 pub mod stored;

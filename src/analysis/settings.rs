@@ -46,7 +46,10 @@ pub struct PoolBuild {
     pub krate: usize,
     /// Its configuration.
     pub group: GroupKey,
-    /// True when the configuration was made here from scratch (so settings left out are
-    /// really left out, not read from a file or the environment).
+    /// True when the configuration was made here from scratch, or by workspace functions
+    /// (so settings left out are really left out, not read from a file or the environment).
     pub local: bool,
+    /// The workspace functions that made part of it (`cfg.pool = Some(pool_config(n))`): what
+    /// it leaves out is known only with their summaries, at the crate stage.
+    pub helpers: Vec<super::facts::CallFact>,
 }

@@ -34,6 +34,9 @@ pub struct CrateFacts {
     pub new_pool: Vec<Option<Vec<Step>>>,
     /// Per struct name: the guards it keeps in a field, drawn from its own pool field.
     pub self_held: HashMap<String, Vec<super::stored::SelfHeld>>,
+    /// Per function that returns a pool configuration: the settings roles it sets on every
+    /// way out, helpers included (`None`: not known).
+    pub config_roles: Vec<Option<Vec<crate::catalog::SettingRole>>>,
 }
 
 impl CrateFacts {
@@ -50,6 +53,7 @@ impl CrateFacts {
         facts.returns = facts.fixpoint_returns();
         facts.new_pool = facts.fixpoint_new_pool();
         facts.self_held = facts.guards_held_by_self();
+        facts.config_roles = facts.configs_returned();
         let mut registered = registered.to_vec();
         registered.extend(facts.registered_through_wrappers());
         facts.per_request = facts.reach_from_handlers(&registered);

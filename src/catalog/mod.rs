@@ -322,6 +322,21 @@ pub struct CrateApi {
     pub defaults: BTreeMap<SettingRole, Quantity>,
 }
 
+impl CrateApi {
+    /// How users set a role with this crate, for help texts: "`.wait_timeout(..)`",
+    /// "`Timeouts.wait`".
+    pub fn setters_of(&self, role: SettingRole) -> Vec<String> {
+        self.setting
+            .iter()
+            .filter(|s| s.role == role)
+            .map(|s| match s.form {
+                SettingForm::Method => format!("`.{}(..)`", s.name),
+                SettingForm::Field => format!("`{}.{}`", s.on.join("/"), s.name),
+            })
+            .collect()
+    }
+}
+
 /// A call that builds a pool from a configuration argument: deadpool 0.7/0.8's
 /// `Pool::from_config(manager, config)`.
 #[derive(Debug, Clone, Deserialize)]

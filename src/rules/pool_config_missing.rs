@@ -2,8 +2,10 @@
 
 use super::{declare_rule, Rule, RuleInfo};
 use crate::analysis::body::BodyCx;
-use crate::catalog::SettingForm;
+use crate::analysis::summary::CrateFacts;
+use crate::catalog::SettingRole;
 use crate::report::Diagnostic;
+use crate::source::Span;
 
 declare_rule! {
     /// ### What it flags
@@ -50,38 +52,55 @@ impl Rule for PoolConfigMissing {
 
     fn check_fn_end(&self, cx: &BodyCx<'_>, out: &mut Vec<Diagnostic>) {
         let catalog = cx.file.catalog;
-        for build in cx.builds().iter().filter(|b| b.local) {
+        // builds whose configuration comes partly from workspace functions are judged at the
+        // crate stage, with those functions' summaries
+        for build in cx.builds().iter().filter(|b| b.local && b.helpers.is_empty()) {
             let api = &catalog.crates[build.krate];
             let Some(required) = cx.file.policy.required.get(&api.name) else { continue };
             for role in required {
                 let set = cx.settings().iter().any(|s| s.group == build.group && s.role == *role);
-                if set {
-                    continue;
+                if !set {
+                    out.push(finding(&api.name, *role, &api.setters_of(*role), build.span));
                 }
-                let names: Vec<String> = api
-                    .setting
-                    .iter()
-                    .filter(|s| s.role == *role)
-                    .map(|s| match s.form {
-                        SettingForm::Method => format!("`.{}(..)`", s.name),
-                        SettingForm::Field => format!("`{}.{}`", s.on.join("/"), s.name),
-                    })
-                    .collect();
-                let default_note = if api.name == "deadpool" && *role == crate::catalog::SettingRole::AcquireTimeout {
-                    ": deadpool's default is to wait forever, so an exhausted pool hangs requests instead of failing them"
-                } else {
-                    ""
-                };
-                out.push(
-                    Diagnostic::new(
-                        POOL_CONFIG_MISSING.id,
-                        POOL_CONFIG_MISSING.default_severity,
-                        build.span,
-                        format!("{} pool built without an {}{default_note}", api.name, role.noun()),
-                    )
-                    .with_help(format!("set it with {}", names.join(" or "))),
-                );
             }
         }
     }
+
+    fn check_crate(&self, facts: &CrateFacts, out: &mut Vec<Diagnostic>) {
+        for f in &facts.fns {
+            for build in &f.pending_builds {
+                let Some(from_helpers) = facts.settings_from(&build.helpers) else { continue };
+                for missing in build.missing.iter().filter(|m| !from_helpers.contains(&m.role)) {
+                    let mut d = finding(&build.krate, missing.role, &missing.setters, build.span);
+                    for call in &build.helpers {
+                        let note = format!("configured by `{}`, which sets no {}", call.shown, missing.role.noun());
+                        d = d.with_label(call.span, note);
+                    }
+                    out.push(d);
+                }
+            }
+        }
+    }
+}
+
+/// The finding for a build of `krate`'s pool that leaves `role` unset.
+fn finding(krate: &str, role: SettingRole, setters: &[String], span: Span) -> Diagnostic {
+    let default_note = if krate == "deadpool" && role == SettingRole::AcquireTimeout {
+        ": deadpool's default is to wait forever, so an exhausted pool hangs requests instead of failing them"
+    } else {
+        ""
+    };
+    Diagnostic::new(
+        POOL_CONFIG_MISSING.id,
+        POOL_CONFIG_MISSING.default_severity,
+        span,
+        format!("{krate} pool built without {}{default_note}", with_article(role.noun())),
+    )
+    .with_help(format!("set it with {}", setters.join(" or ")))
+}
+
+/// "an acquire timeout", "a pool size".
+fn with_article(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {noun}")
 }

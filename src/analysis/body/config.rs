@@ -4,6 +4,7 @@
 
 use super::syntax::*;
 use super::*;
+use crate::analysis::facts::{MissingSetting, PendingBuild, ReturnedConfig};
 
 impl BodyCx<'_> {
     /// Pool settings found in the function so far.
@@ -196,11 +197,15 @@ impl BodyCx<'_> {
         let root = chain_root(e);
         if let syn::Expr::Call(c) = root {
             let p = self.call_path(c)?;
-            return catalog.crates_for_path(&p).find(|&k| {
-                let api = &catalog.crates[k];
-                path_ends_with_any(&p, &api.builder_entries)
-                    || p.len() >= 2 && api.builder_types.contains(&p[p.len() - 2])
-            });
+            let mut catalogued = catalog.crates_for_path(&p).peekable();
+            if catalogued.peek().is_some() {
+                return catalogued.find(|&k| {
+                    let api = &catalog.crates[k];
+                    path_ends_with_any(&p, &api.builder_entries)
+                        || p.len() >= 2 && api.builder_types.contains(&p[p.len() - 2])
+                });
+            }
+            // `sized_builder(manager)`: a workspace function returning a builder
         }
         match self.classify(root) {
             Value::Opaque(TypeRef::Path { segments, .. }) => self.builder_crate(&segments),
@@ -244,29 +249,139 @@ impl BodyCx<'_> {
             match role {
                 Some(role) => self.push_setting(krate, role, &name, &f.expr, group),
                 // `PoolConfig { timeouts: pg_pool_timeouts(), .. }`
-                None if self.is_unreadable_config(&f.expr) => self.opaque_groups.push(group),
-                None => {}
+                None => self.take_config_part(&f.expr, group),
             }
         }
     }
 
-    /// A value for a configuration field that poolcheck cannot read: what a function or
-    /// method of the workspace returns (a helper such as `pg_pool_config(n)`), which it does
-    /// not follow. Its settings are unknown, so the configuration is never judged incomplete.
-    pub(super) fn is_unreadable_config(&self, e: &syn::Expr) -> bool {
-        let mut e = strip_parens(e);
+    /// A value given to a part of a configuration that is not a setting itself (`pool`,
+    /// `timeouts`): a workspace function's returned configuration (`pg_pool_config(n)`)
+    /// brings that function's settings, known from its summary at the crate stage; another
+    /// call of the crate's own that cannot be followed leaves the settings unknown, so the
+    /// configuration is never judged incomplete.
+    fn take_config_part(&mut self, e: &syn::Expr, group: GroupKey) {
+        if let Some(call) = self.helper_call(e) {
+            self.group_helpers.push((group, call));
+            return;
+        }
+        let e = strip_some(self, e);
+        let own_call = match e {
+            syn::Expr::Call(c) => self.call_path(c).is_some_and(|path| {
+                matches!(path[0].as_str(), "crate" | "self" | "super") || path[0] == self.file.krate
+            }),
+            _ => false,
+        };
+        if own_call {
+            self.opaque_groups.push(group);
+        }
+    }
+
+    /// The call of a workspace function a configuration value comes from (`Some(helper(n))`,
+    /// `settings.pool_config()?`, `base().clone()`).
+    pub(super) fn helper_call(&self, e: &syn::Expr) -> Option<CallFact> {
+        let mut e = strip_some(self, e);
+        loop {
+            e = match e {
+                syn::Expr::Try(t) => strip_parens(&t.expr),
+                syn::Expr::Await(a) => strip_parens(&a.base),
+                syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => strip_parens(&m.receiver),
+                _ => break,
+            };
+        }
+        match e {
+            syn::Expr::Call(c) => {
+                let path = self.call_path(c)?;
+                self.call_fact(c, &path)
+            }
+            syn::Expr::MethodCall(m) => self.method_call_fact(m, &self.classify(&m.receiver)),
+            _ => None,
+        }
+    }
+
+    /// `let cfg = base_config(url);` with a configuration type: the binding's configuration
+    /// is that function's, completed by what this function sets on it.
+    pub(super) fn note_config_from_helper(&mut self, key: GroupKey, init: &syn::Expr, value: &Value) {
+        let Value::Opaque(TypeRef::Path { segments, .. }) = value else { return };
+        if self.builder_crate(segments).is_none() {
+            return;
+        }
+        if let Some(call) = self.helper_call(chain_root(init)) {
+            self.local_groups.push(key);
+            self.group_helpers.push((key, call));
+        }
+    }
+
+    /// Where the configuration of a build or of a returned value comes from: its group, and
+    /// the workspace functions that made part of it; `None` when it is not all known (read
+    /// from a file, the environment, a parameter).
+    pub(super) fn config_origin(&self, chain: &syn::Expr) -> Option<(GroupKey, Vec<CallFact>)> {
+        let (_, local) = self.group_of_chain(chain);
+        let group = self.chain_group(chain);
+        if self.is_opaque_group(group) {
+            return None;
+        }
+        let root = self.group_aliases.iter().find(|(alias, _)| *alias == group).map(|(_, of)| *of);
+        let mut helpers: Vec<CallFact> = self
+            .group_helpers
+            .iter()
+            .filter(|(g, _)| *g == group || Some(*g) == root)
+            .map(|(_, c)| c.clone())
+            .collect();
+        if !local && helpers.is_empty() {
+            // `sized_builder(manager).max_size(4).build()`: the chain starts from a helper
+            helpers.push(self.helper_call(chain_root(chain))?);
+        } else if !local {
+            return None;
+        }
+        Some((group, helpers))
+    }
+
+    /// The settings roles a configuration sets here.
+    fn roles_of(&self, group: GroupKey) -> Vec<SettingRole> {
+        let mut roles: Vec<SettingRole> = self.settings.iter().filter(|s| s.group == group).map(|s| s.role).collect();
+        roles.sort_unstable();
+        roles.dedup();
+        roles
+    }
+
+    /// A configuration a function that returns one returns (a tail or a `return`).
+    pub(super) fn record_config_return(&mut self, e: &syn::Expr) {
+        if !self.facts.returns_config || is_err_expr(e) {
+            return;
+        }
+        let mut e = strip_some(self, e);
         if let syn::Expr::Call(c) = e {
-            if c.args.len() == 1 && self.call_path(c).is_some_and(|p| p.len() == 1 && p[0] == "Some") {
+            if c.args.len() == 1 && self.call_path(c).is_some_and(|p| p.len() == 1 && p[0] == "Ok") {
                 e = strip_parens(&c.args[0]);
             }
         }
-        match e {
-            syn::Expr::Call(c) => self.call_path(c).is_some_and(|path| {
-                let own = matches!(path[0].as_str(), "crate" | "self" | "super") || path[0] == self.file.krate;
-                own || self.resolve_fn(&path).is_some()
-            }),
-            syn::Expr::MethodCall(m) => self.method_call_fact(m, &self.classify(&m.receiver)).is_some(),
-            _ => false,
+        let returned =
+            self.config_origin(e).map(|(group, helpers)| ReturnedConfig { roles: self.roles_of(group), helpers });
+        self.facts.config_returns.push(returned);
+    }
+
+    /// Builds whose configuration takes settings from workspace functions, with what the
+    /// policy requires that is not set here: the crate stage judges them with those
+    /// functions' summaries.
+    pub(super) fn record_pending_builds(&mut self) {
+        let catalog = self.file.catalog;
+        for build in self.builds.iter().filter(|b| b.local && !b.helpers.is_empty()) {
+            let api = &catalog.crates[build.krate];
+            let Some(required) = self.file.policy.required.get(&api.name) else { continue };
+            let set = self.roles_of(build.group);
+            let missing: Vec<MissingSetting> = required
+                .iter()
+                .filter(|r| !set.contains(r))
+                .map(|&role| MissingSetting { role, setters: api.setters_of(role) })
+                .collect();
+            if !missing.is_empty() {
+                self.facts.pending_builds.push(PendingBuild {
+                    span: build.span,
+                    krate: api.name.clone(),
+                    missing,
+                    helpers: build.helpers.clone(),
+                });
+            }
         }
     }
 
@@ -278,8 +393,12 @@ impl BodyCx<'_> {
         });
         let Some((krate, at)) = found else { return };
         let Some(config) = c.args.iter().nth(at) else { return };
-        let (group, local) = self.group_of_chain(config);
-        self.builds.push(PoolBuild { span: self.file.span(c), krate, group, local });
+        let (group, _) = self.group_of_chain(config);
+        let span = self.file.span(c);
+        self.builds.push(match self.config_origin(config) {
+            Some((group, helpers)) => PoolBuild { span, krate, group, local: true, helpers },
+            None => PoolBuild { span, krate, group, local: false, helpers: Vec::new() },
+        });
     }
 
     /// `deadpool_postgres::Pool::new(manager, 16)` (deadpool up to 0.8): a pool built with its
@@ -294,7 +413,7 @@ impl BodyCx<'_> {
         let span = self.file.span(c);
         let group = GroupKey::At(span);
         self.push_setting(krate, SettingRole::MaxSize, "max_size", size, group);
-        self.builds.push(PoolBuild { span, krate, group, local: true });
+        self.builds.push(PoolBuild { span, krate, group, local: true, helpers: Vec::new() });
         // a pool built like any other: per request or per item, it is `pool-per-call`
         let shown = path[path.len().saturating_sub(2)..].join("::");
         self.record_construction(span, shown, true);
@@ -328,8 +447,7 @@ impl BodyCx<'_> {
         match found {
             Some((krate, role)) => self.push_setting(krate, role, &name, &a.right, group),
             // `cfg.pool = Some(crate::config::pg_pool_config(size))`
-            None if self.is_unreadable_config(&a.right) => self.opaque_groups.push(group),
-            None => {}
+            None => self.take_config_part(&a.right, group),
         }
     }
 
@@ -393,10 +511,12 @@ impl BodyCx<'_> {
     /// The terminal call of a builder chain that yields a pool.
     pub(super) fn record_build(&mut self, m: &syn::ExprMethodCall) {
         let Some(krate) = self.builder_crate_of_chain(&m.receiver) else { return };
-        let (_, local) = self.group_of_chain(&m.receiver);
         let group = self.chain_group(&m.receiver);
-        let local = local && !self.is_opaque_group(group);
-        self.builds.push(PoolBuild { span: self.file.method_span(m), krate, group, local });
+        let span = self.file.method_span(m);
+        self.builds.push(match self.config_origin(&m.receiver) {
+            Some((group, helpers)) => PoolBuild { span, krate, group, local: true, helpers },
+            None => PoolBuild { span, krate, group, local: false, helpers: Vec::new() },
+        });
         // `bb8::Pool::builder().max_size(n).build(RedisConnectionManager::new(url)?)`: the
         // manager the pool is built with names the database its settings are for
         let backend = m.args.iter().find_map(|a| match self.classify(a) {
@@ -408,5 +528,33 @@ impl BodyCx<'_> {
                 s.backend = Some(backend);
             }
         }
+    }
+}
+
+/// `Some(x)` → `x`, without parentheses.
+fn strip_some<'e>(cx: &BodyCx<'_>, e: &'e syn::Expr) -> &'e syn::Expr {
+    let e = strip_parens(e);
+    match e {
+        syn::Expr::Call(c) if c.args.len() == 1 && cx.call_path(c).is_some_and(|p| p.len() == 1 && p[0] == "Some") => {
+            strip_parens(&c.args[0])
+        }
+        _ => e,
+    }
+}
+
+impl BodyCx<'_> {
+    /// A declared type that is a catalogued crate's pool configuration or builder, under
+    /// `Result`/`Option`.
+    pub(super) fn is_config_type(&self, declared: &TypeRef) -> bool {
+        let mut ty = declared;
+        if let TypeRef::Path { segments, args } = ty {
+            let last = segments.last().map(String::as_str);
+            if matches!(last, Some("Result" | "Option")) || last.is_some_and(|l| l.ends_with("Result")) {
+                if let Some(first) = args.first() {
+                    ty = first;
+                }
+            }
+        }
+        matches!(ty, TypeRef::Path { segments, .. } if self.builder_crate(segments).is_some())
     }
 }

@@ -226,9 +226,12 @@ pub struct BodyCx<'a> {
     local_groups: Vec<GroupKey>,
     /// The database of the builder chain whose setter is being recorded, from its root's type.
     chain_backend: Option<(GroupKey, crate::catalog::Backend)>,
-    /// Configurations that took a value poolcheck cannot read (a helper's return value, a
-    /// deserialised setting): what they leave out is unknown, never judged missing.
+    /// Configurations that took a value poolcheck cannot read (a call of the crate's own it
+    /// cannot follow): what they leave out is unknown, never judged missing.
     opaque_groups: Vec<GroupKey>,
+    /// Configurations that took part of their settings from a workspace function's returned
+    /// configuration (`cfg.pool = Some(pool_config(n))`), with the call.
+    group_helpers: Vec<(GroupKey, CallFact)>,
     /// Statements being walked, outermost first, with the scope each belongs to.
     stmts: Vec<(usize, Span)>,
     /// Bindings that are another binding's configuration under a new name
@@ -338,6 +341,7 @@ impl<'a> ItemWalker<'a, '_> {
             group_override: None,
             local_groups: Vec::new(),
             opaque_groups: Vec::new(),
+            group_helpers: Vec::new(),
             chain_backend: None,
             group_aliases: Vec::new(),
             stmts: Vec::new(),
@@ -364,6 +368,7 @@ impl<'a> ItemWalker<'a, '_> {
         if let syn::ReturnType::Type(_, ty) = &sig.output {
             let declared = body.lower(ty);
             body.facts.returns_pool = body.returns_pool(&declared);
+            body.facts.returns_config = body.is_config_type(&declared);
         }
         let bounds = type_param_bounds(&sig.generics, self.cx.uses);
         for input in &sig.inputs {
@@ -387,6 +392,7 @@ impl<'a> ItemWalker<'a, '_> {
         for r in walker.rules {
             r.check_fn_end(&walker.body, walker.out);
         }
+        walker.body.record_pending_builds();
         let BodyCx { facts, registered, .. } = walker.body;
         self.facts.fns.push(facts);
         self.facts.registered.extend(registered);

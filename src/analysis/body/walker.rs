@@ -103,6 +103,9 @@ impl Walker<'_, '_> {
                         }
                     }
                     value = self.body.classify(&init.expr);
+                    if let Some(key) = key {
+                        self.body.note_config_from_helper(key, &init.expr, &value);
+                    }
                     // `let c = &mut pool.get()?;`: the guard is a temporary the `let` extends
                     if let Some(temporary) = extended_temporary(&init.expr) {
                         let owned = self.body.classify(temporary);
@@ -233,6 +236,7 @@ impl Walker<'_, '_> {
 
     /// Walks an expression; returns whether it diverges. `tail`: its value is the frame's result.
     pub(super) fn expr_in_tail(&mut self, e: &syn::Expr, tail: bool) -> bool {
+        let mut returned = false;
         if tail && self.body.frames.len() == 1 {
             // `Ok(match pool { Pool(p) => p.get()?, .. })`: what each arm yields is returned
             if let Some(inner) = wrapped_nested_tail(e) {
@@ -240,6 +244,7 @@ impl Walker<'_, '_> {
             }
             if !is_nested_tail(e) {
                 self.body.record_return(e);
+                returned = true;
             }
         }
         let diverges = match e {
@@ -312,6 +317,9 @@ impl Walker<'_, '_> {
                         self.body.record_return(v);
                     }
                     self.expr(v);
+                    if self.body.frames.len() == 1 {
+                        self.body.record_config_return(v);
+                    }
                     self.note_move(v);
                 }
                 if r.expr.as_deref().is_none_or(|v| !is_err_expr(v)) {
@@ -387,6 +395,9 @@ impl Walker<'_, '_> {
         };
         self.body.note_mentions_shallow(e);
         self.hooks(e);
+        if returned && !diverges {
+            self.body.record_config_return(e);
+        }
         if tail && !diverges && !is_nested_tail(e) && !is_err_expr(e) {
             self.exit(self.body.file.span(e));
         }
