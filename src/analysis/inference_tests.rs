@@ -230,3 +230,19 @@ fn a_stream_state_passes_its_guard_and_pool_to_the_closure() {
     check(src, "h", "l", "guard", &["pool"]);
     check(src, "h", "db", "pool", &[]);
 }
+
+#[test]
+fn a_generic_pool_of_the_services_own_things_is_no_pool() {
+    let manager = |pooled: &str| {
+        format!(
+            "pub struct Worker {{ tx: std::sync::mpsc::Sender<u8> }}\n\
+             pub struct Held {{ client: std::sync::Arc<tokio_postgres::Client> }}\n\
+             pub struct M;\n\
+             impl bb8::ManageConnection for M {{ type Connection = {pooled}; type Error = (); }}\n\
+             async fn h(pool: bb8::Pool<M>) {{ let conn = pool.get().await.unwrap(); }}"
+        )
+    };
+    check(&manager("Worker"), "h", "conn", "unknown", &[]);
+    check(&manager("tokio_postgres::Client"), "h", "conn", "guard", &["pool"]);
+    check(&manager("Held"), "h", "conn", "guard", &["pool"]);
+}

@@ -320,6 +320,20 @@ pub struct CrateApi {
     /// Library defaults of settings left out, by role.
     #[serde(default)]
     pub defaults: BTreeMap<SettingRole, Quantity>,
+    /// The trait a workspace implements to pool resources of its own through the crate.
+    #[serde(default)]
+    pub manager_trait: Option<ManagerTrait>,
+}
+
+/// A generic pool's manager trait (`bb8::ManageConnection`), implemented by the workspace for
+/// what it pools (`impl ManageConnection for Workers { type Connection = Worker; .. }`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagerTrait {
+    /// The trait's name.
+    pub name: String,
+    /// The associated type naming what is pooled.
+    pub pooled: String,
 }
 
 impl CrateApi {

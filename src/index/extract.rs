@@ -3,7 +3,7 @@
 //! parallel; [`super::CrateIndex::build`] merges the results.
 
 use super::cfg_macro_items;
-use super::types::{lower_type, TypeRef, UseMap};
+use super::types::{lower_path, lower_type, TypeRef, UseMap};
 use super::{consts, skim, FileFacts, FnSig, BLANKET_OWNER};
 use crate::catalog::Catalog;
 use std::collections::HashMap;
@@ -37,6 +37,27 @@ struct Extractor<'a> {
 }
 
 impl Extractor<'_> {
+    /// For an `impl` of a catalogued generic pool's manager trait (`bb8::ManageConnection`):
+    /// the type it pools (its `type Connection = ..;`).
+    fn pooled_by_manager(&self, trait_path: &syn::Path, items: &[syn::ImplItem], self_ty: &TypeRef) -> Option<TypeRef> {
+        let name = trait_path.segments.last()?.ident.to_string();
+        let candidate = self.catalog.crates.iter().any(|c| c.manager_trait.as_ref().is_some_and(|m| m.name == name));
+        if !candidate {
+            return None;
+        }
+        let TypeRef::Path { segments, .. } = lower_path(trait_path, &self.facts.uses, None) else { return None };
+        let manager = self
+            .catalog
+            .crates_for_path(&segments)
+            .find_map(|k| self.catalog.crates[k].manager_trait.as_ref().filter(|m| m.name == name))?;
+        items.iter().find_map(|item| match item {
+            syn::ImplItem::Type(t) if t.ident == manager.pooled => {
+                Some(lower_type(&t.ty, &self.facts.uses, Some(self_ty)))
+            }
+            _ => None,
+        })
+    }
+
     fn lower(&self, ty: &syn::Type) -> TypeRef {
         lower_type(ty, &self.facts.uses, self.self_ty.as_ref())
     }
@@ -281,6 +302,9 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
         if let (false, Some((_, trait_path, _)), Some(owner)) = (blanket, &i.trait_, self_ty.last()) {
             if let Some(t) = trait_path.segments.last() {
                 self.facts.trait_impls.push((t.ident.to_string(), owner.to_owned()));
+            }
+            if let Some(pooled) = self.pooled_by_manager(trait_path, &i.items, &self_ty) {
+                self.facts.managers.push((owner.to_owned(), pooled));
             }
         }
         let saved = self.self_ty.replace(self_ty);

@@ -125,6 +125,10 @@ pub struct FileFacts {
     /// `impl Trait for Type`: the trait's and the type's last path segments.
     #[serde(default)]
     pub trait_impls: Vec<(String, String)>,
+    /// Managers of generic pools (`impl bb8::ManageConnection for Workers { type Connection =
+    /// Worker; }`): the manager's name and what it pools.
+    #[serde(default)]
+    pub managers: Vec<(String, TypeRef)>,
     /// `static` and `const` items with their types.
     pub statics: Vec<(String, TypeRef)>,
     /// `static` and `const` items with their initialisers.
@@ -210,6 +214,7 @@ pub struct CrateIndex {
     aliases: HashMap<String, Def<TypeRef>>,
     structs: HashMap<String, Def<Vec<(String, TypeRef)>>>,
     derefs: HashMap<String, Def<TypeRef>>,
+    managers: HashMap<String, Def<TypeRef>>,
     result_adapters: HashSet<String>,
     modules: HashSet<String>,
     statics: HashMap<String, Def<TypeRef>>,
@@ -236,6 +241,9 @@ impl CrateIndex {
             }
             for (name, fields) in &f.structs {
                 Def::merge_into(&mut ix.structs, name, fields.clone());
+            }
+            for (name, t) in &f.managers {
+                Def::merge_into(&mut ix.managers, name, t.clone());
             }
             for (name, t) in &f.derefs {
                 Def::merge_into(&mut ix.derefs, name, t.clone());
@@ -430,7 +438,16 @@ impl<'a> IndexView<'a> {
             // declared knowledge (`[[crates]]`) names types by path, wherever they are defined
             let crates: Vec<usize> = catalog.crates_for_path(segments).collect();
             if !crates.is_empty() {
-                return catalogue_class(catalog, name, &crates);
+                let class = catalogue_class(catalog, name, &crates);
+                let generic = || crates.iter().any(|&k| catalog.crates[k].manager_trait.is_some());
+                if class != TypeClass::Unknown
+                    && !args.is_empty()
+                    && generic()
+                    && self.pools_other_things(args, catalog)
+                {
+                    return TypeClass::Unknown;
+                }
+                return class;
             }
             // a type of a workspace crate, in that crate's terms
             return match self.dep_named(&segments[0]) {
@@ -495,6 +512,38 @@ impl<'a> IndexView<'a> {
     /// Every field of a crate struct (for an enum: of all its variants).
     pub fn fields(&self, name: &str) -> Option<&'a [(String, TypeRef)]> {
         self.find(|ix| ix.structs.get(name)).one().map(Vec::as_slice)
+    }
+
+    /// What a manager of a generic pool defined here pools (`type Connection = Worker;`).
+    pub fn pooled_by(&self, manager: &str) -> Option<&'a TypeRef> {
+        self.find(|ix| ix.managers.get(manager)).one()
+    }
+
+    /// Whether a generic pool (or its guard) with these type arguments pools something other
+    /// than a database client (`bb8::Pool<Workers>` pooling threads).
+    fn pools_other_things(&self, args: &[TypeRef], catalog: &Catalog) -> bool {
+        args.iter()
+            .find_map(|a| match a {
+                TypeRef::Path { segments, .. } => segments.last(),
+                _ => None,
+            })
+            .is_some_and(|manager| self.manages_other_things(manager, catalog))
+    }
+
+    /// Whether a manager of the workspace's pools something other than a database client:
+    /// a type that neither is nor holds a catalogued crate's (`type Connection = Worker;`).
+    pub fn manages_other_things(&self, manager: &str, catalog: &Catalog) -> bool {
+        let Some(pooled) = self.pooled_by(manager) else { return false };
+        if mentions_catalogued(pooled, catalog) {
+            return false;
+        }
+        // a type of its own that holds a client (`struct PgConn { client: Arc<tokio_postgres::Client> }`)
+        let TypeRef::Path { segments, .. } = pooled else { return false };
+        let holds_client = segments
+            .last()
+            .and_then(|name| self.fields(name))
+            .is_some_and(|fields| fields.iter().any(|(_, t)| mentions_catalogued(t, catalog)));
+        !holds_client
     }
 
     /// What a crate type dereferences to (`impl Deref`, `#[derive(Deref)]`).
@@ -577,6 +626,18 @@ impl<'a> IndexView<'a> {
             .chain(self.deps.iter().map(|d| d.index))
             .find_map(|ix| ix.methods.get(&key).filter(|m| !m.is_empty()))
             .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Whether a written type names a catalogued crate's type anywhere in it
+/// (`Arc<tokio_postgres::Client>`).
+fn mentions_catalogued(ty: &TypeRef, catalog: &Catalog) -> bool {
+    match ty {
+        TypeRef::Path { segments, args } => {
+            catalog.crates_for_path(segments).next().is_some() || args.iter().any(|a| mentions_catalogued(a, catalog))
+        }
+        TypeRef::Ref(inner) => mentions_catalogued(inner, catalog),
+        _ => false,
     }
 }
 

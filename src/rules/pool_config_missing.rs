@@ -14,8 +14,12 @@ declare_rule! {
     /// wait timeout — `Pool::builder(..)…build()` without `wait_timeout(Some(..))`, or
     /// `cfg.create_pool(..)` on a `Config` made in the function whose `PoolConfig` has no
     /// `timeouts.wait` (a bare `Config::new()`, `PoolConfig::new(n)`, `Config::from_url(..)`).
-    /// Configs read from files or the environment (deserialized) are not judged: their
-    /// settings are not in the code. The policy can require more settings of any crate.
+    /// A configuration made by the workspace's own functions (`cfg.pool =
+    /// Some(pool_config(n))`, `timeouts: pool_timeouts()`, `base_builder(m).build()`, in any
+    /// crate of the workspace) is followed through them: a setting counts when every way out
+    /// of the helper sets it. Configs read from files or the environment (deserialized), or
+    /// from a helper poolcheck cannot follow, are not judged: their settings are not in the
+    /// code. The policy can require more settings of any crate.
     ///
     /// ### Why it drains a pool
     /// deadpool's wait timeout defaults to `None`: once the pool is exhausted, every request

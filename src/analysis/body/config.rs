@@ -512,6 +512,12 @@ impl BodyCx<'_> {
     pub(super) fn record_build(&mut self, m: &syn::ExprMethodCall) {
         let Some(krate) = self.builder_crate_of_chain(&m.receiver) else { return };
         let group = self.chain_group(&m.receiver);
+        // `bb8::Pool::builder()..build(Workers)`: a pool of the workspace's own resources (threads,
+        // peers) is not a database pool, and the policy for databases does not hold for it
+        if m.args.iter().any(|a| self.is_manager_of_other_things(a)) {
+            self.settings.retain(|s| s.group != group);
+            return;
+        }
         let span = self.file.method_span(m);
         self.builds.push(match self.config_origin(&m.receiver) {
             Some((group, helpers)) => PoolBuild { span, krate, group, local: true, helpers },
@@ -543,6 +549,23 @@ fn strip_some<'e>(cx: &BodyCx<'_>, e: &'e syn::Expr) -> &'e syn::Expr {
 }
 
 impl BodyCx<'_> {
+    /// A manager value of the workspace's own type (`Workers`, `Workers::new(n)`,
+    /// `Workers { .. }`) that pools something other than database clients.
+    fn is_manager_of_other_things(&self, e: &syn::Expr) -> bool {
+        let name = match strip_parens(e) {
+            syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            syn::Expr::Struct(s) => s.path.segments.last().map(|s| s.ident.to_string()),
+            syn::Expr::Call(c) => match &*c.func {
+                syn::Expr::Path(p) if p.path.segments.len() >= 2 => {
+                    p.path.segments.iter().rev().nth(1).map(|s| s.ident.to_string())
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        name.is_some_and(|n| self.file.index.manages_other_things(&n, self.file.catalog))
+    }
+
     /// A declared type that is a catalogued crate's pool configuration or builder, under
     /// `Result`/`Option`.
     pub(super) fn is_config_type(&self, declared: &TypeRef) -> bool {
