@@ -246,3 +246,27 @@ fn a_generic_pool_of_the_services_own_things_is_no_pool() {
     check(&manager("tokio_postgres::Client"), "h", "conn", "guard", &["pool"]);
     check(&manager("Held"), "h", "conn", "guard", &["pool"]);
 }
+
+const HOOKS: &str = r#"
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::Arc;
+pub trait Hook { fn fire(&self, pool: &PgPool); }
+pub struct Hooks { hooks: Vec<Box<dyn Hook>>, named: HashMap<String, Arc<dyn Hook>>, pools: Vec<PgPool> }
+pub struct One<H: Hook> { hook: H }
+"#;
+
+#[test]
+fn an_element_of_a_collection_field_has_the_collections_element_type() {
+    let f = |body: &str| format!("{HOOKS} impl Hooks {{ fn f(&self) {{ {body} }} }}");
+    check(&f("for hook in &self.hooks { return; }"), "f", "hook", "struct Hook", &[]);
+    check(&f("if let Some(h) = self.named.get(\"a\") { return; }"), "f", "h", "struct Hook", &[]);
+    check(&f("for h in self.named.values() { return; }"), "f", "h", "struct Hook", &[]);
+    check(&f("for p in self.pools.iter() { return; }"), "f", "p", "pool", &[]);
+}
+
+#[test]
+fn a_field_of_a_bounded_type_parameter_is_an_implementation_of_the_bound() {
+    let src = format!("{HOOKS} impl<H: Hook> One<H> {{ fn f(&self) {{ let h = &self.hook; }} }}");
+    check(&src, "f", "h", "struct Hook", &[]);
+}

@@ -96,7 +96,76 @@ impl<'a> BodyCx<'a> {
                 TypeRef::Ref(inner) => Value::Opaque((**inner).clone()),
                 other => Value::Opaque(other.clone()),
             },
+            // `Vec<Box<dyn Hook>>`, `HashMap<Shard, PgPool>`: a collection of pools or trait
+            // objects is kept by its type, for its elements (others are not worth the clone)
+            TypeClass::Holder(h, inner)
+                if COLLECTIONS.contains(&h.as_str())
+                    && match &*inner {
+                        TypeClass::Pool(_) => true,
+                        TypeClass::Struct(item) => view.for_crate(&item.krate).is_trait(item),
+                        _ => false,
+                    } =>
+            {
+                match ty {
+                    TypeRef::Ref(inner) => Value::Opaque((**inner).clone()),
+                    other => Value::Opaque(other.clone()),
+                }
+            }
             _ => Value::Unknown,
+        }
+    }
+
+    /// The bound of the enclosing `impl`'s type parameter a type is (`H`, `&H`).
+    fn bound_of_param(&self, ty: &TypeRef) -> Option<&TypeRef> {
+        match ty {
+            TypeRef::Path { segments, args } if segments.len() == 1 && args.is_empty() => {
+                self.self_bounds.iter().find(|(name, _)| *name == segments[0]).map(|(_, b)| b)
+            }
+            TypeRef::Ref(inner) => self.bound_of_param(inner),
+            _ => None,
+        }
+    }
+
+    /// What iterating an expression yields (`for hook in &self.hooks`, `registry.values()`):
+    /// an element of a collection whose type is known.
+    pub(super) fn element_of(&self, iterable: &syn::Expr) -> Value {
+        let mut e = strip_parens(iterable);
+        let mut map_values = false;
+        loop {
+            e = match e {
+                syn::Expr::Reference(r) => strip_parens(&r.expr),
+                syn::Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
+                    "iter" | "iter_mut" | "into_iter" => strip_parens(&m.receiver),
+                    "values" | "values_mut" | "into_values" => {
+                        map_values = true;
+                        strip_parens(&m.receiver)
+                    }
+                    _ => break,
+                },
+                _ => break,
+            };
+        }
+        // a guard in a collection is the collection's to release, not the loop's
+        if !matches!(e, syn::Expr::Field(_) | syn::Expr::Path(_)) {
+            return Value::Unknown;
+        }
+        match self.classify(e) {
+            Value::Opaque(ty) => self.element_value(&ty, map_values, Wrapped::default()).borrowed(),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// The value of an element of a collection type: a map's values when `map_values`.
+    fn element_value(&self, collection: &TypeRef, map_values: bool, wrapped: Wrapped) -> Value {
+        let TypeRef::Path { segments, args } = collection else { return Value::Unknown };
+        let element = match segments.last().map(String::as_str) {
+            Some("Vec" | "VecDeque" | "HashSet" | "BTreeSet") => args.first(),
+            Some("HashMap" | "BTreeMap") if map_values => args.last(),
+            _ => None,
+        };
+        match element {
+            Some(ty) => self.value_of_type(ty, || format!("is an element of a `{collection}`"), wrapped),
+            None => Value::Unknown,
         }
     }
 
@@ -168,6 +237,11 @@ impl<'a> BodyCx<'a> {
             Ok(answer) => return answer,
             Err(item) => item,
         };
+        self.item_holds_pool(view, item)
+    }
+
+    /// Whether a workspace type holds a pool in its fields, worked out once per file.
+    fn item_holds_pool(&self, view: IndexView<'_>, item: ItemRef) -> bool {
         if let Some(&known) = self.file.carriers.borrow().pools.get(&item) {
             return known;
         }
@@ -395,12 +469,15 @@ impl<'a> BodyCx<'a> {
             return Value::Unknown;
         };
         let field = member_name(&f.member);
-        match self.field_of(owner, &field) {
-            Some((view, t, has)) => {
-                self.value_of_type_in(view, t, || format!("is field `{has}.{field}`, declared as `{t}`"), Wrapped::NONE)
+        let Some((view, t, has)) = self.field_of(owner, &field) else { return Value::Unknown };
+        // `self.hook: H` in `impl<H: Hook> Dispatcher<H>`: some implementation of the bound
+        if let Some(bound) = self.bound_of_param(t) {
+            if matches!(strip_parens(&f.base), syn::Expr::Path(p) if p.path.is_ident("self")) {
+                let why = || format!("is field `{has}.{field}`, of a type bounded by `{bound}`");
+                return self.value_of_type(bound, why, Wrapped::NONE);
             }
-            None => Value::Unknown,
         }
+        self.value_of_type_in(view, t, || format!("is field `{has}.{field}`, declared as `{t}`"), Wrapped::NONE)
     }
 
     pub(super) fn classify_method(&self, m: &syn::ExprMethodCall) -> Value {
@@ -445,6 +522,11 @@ impl<'a> BodyCx<'a> {
             if let Some(sig) = self.blanket_method(&method).or_else(|| self.foreign_type_method(&recv, &method)) {
                 return self.crate_fn_value(std::slice::from_ref(sig), &format!("{method}()"));
             }
+        }
+        // `registry.get(name)`, `hooks.first()`: an element, if there is one
+        if let (Value::Opaque(ty), "get" | "get_mut" | "first" | "last" | "front" | "back") = (&recv, method.as_str()) {
+            let map_values = matches!(ty.last(), Some("HashMap" | "BTreeMap"));
+            return self.element_value(ty, map_values, Wrapped { future: false, fallible: true }).borrowed();
         }
         Value::Unknown
     }
@@ -657,3 +739,6 @@ fn acquired(krate: usize, kind: GuardKind, is_async: bool, returns: Returns, evi
         carrier: None,
     }
 }
+
+/// Holders that are collections: their values are known by their type, for their elements.
+const COLLECTIONS: &[&str] = &["Vec", "VecDeque", "HashMap", "BTreeMap", "HashSet", "BTreeSet"];

@@ -189,6 +189,9 @@ pub struct BodyCx<'a> {
     /// The file.
     pub file: &'a FileCx<'a>,
     self_ty: Option<TypeRef>,
+    /// Bounds of the enclosing `impl`'s type parameters (`impl<H: Hook> Dispatcher<H>`): the
+    /// type of `self.hook: H`.
+    self_bounds: std::rc::Rc<[(String, TypeRef)]>,
     scopes: Vec<Scope>,
     frames: Vec<Frame>,
     tracked: Vec<Tracked>,
@@ -297,6 +300,7 @@ pub fn walk_file(file: &syn::File, cx: &FileCx<'_>, rules: &[&dyn Rule], out: &m
         rules,
         out,
         self_ty: None,
+        self_bounds: std::rc::Rc::new([]),
         module: cx.module.clone(),
         facts: FileFnFacts::default(),
         in_resolver: false,
@@ -310,6 +314,8 @@ struct ItemWalker<'a, 'b> {
     rules: &'b [&'b dyn Rule],
     out: &'b mut Vec<Diagnostic>,
     self_ty: Option<TypeRef>,
+    /// Bounds of the type parameters of the `impl` being walked.
+    self_bounds: std::rc::Rc<[(String, TypeRef)]>,
     module: Vec<String>,
     facts: FileFnFacts,
     /// Walking the methods of a GraphQL resolver impl (`#[Object] impl Query`): each runs per
@@ -322,6 +328,7 @@ impl<'a> ItemWalker<'a, '_> {
         BodyCx {
             file: self.cx,
             self_ty: self.self_ty.clone(),
+            self_bounds: self.self_bounds.clone(),
             scopes: vec![Scope::default()],
             frames: vec![Frame::new(FrameKind::Function, is_async)],
             tracked: Vec::new(),
@@ -552,6 +559,11 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
             return;
         }
         let saved = self.self_ty.replace(lower_type(&i.self_ty, self.cx.uses, None));
+        let bounds = match i.generics.type_params().next() {
+            Some(_) => type_param_bounds(&i.generics, self.cx.uses).into(),
+            None => std::rc::Rc::new([]) as std::rc::Rc<[_]>,
+        };
+        let saved_bounds = std::mem::replace(&mut self.self_bounds, bounds);
         self.in_resolver = self.has_framework_attribute(&i.attrs, |fw| &fw.impl_attributes);
         for item in &i.items {
             match item {
@@ -562,6 +574,7 @@ impl<'ast> Visit<'ast> for ItemWalker<'_, '_> {
         }
         self.in_resolver = false;
         self.self_ty = saved;
+        self.self_bounds = saved_bounds;
     }
 
     fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {

@@ -335,6 +335,38 @@ impl BodyCx<'_> {
         })
     }
 
+    /// `Hook::fire(hook.as_ref(), ..)`: a trait's method called by path on its first argument
+    /// runs one of the workspace's implementations, as the method call `hook.fire(..)` would.
+    fn trait_path_call_facts(&self, c: &syn::ExprCall, path: &[String]) -> Vec<CallFact> {
+        let (Some(first), [owner @ .., method]) = (c.args.first(), path) else { return Vec::new() };
+        if owner.is_empty() {
+            return Vec::new();
+        }
+        let TypeClass::Struct(item) = self.file.index.classify(&TypeRef::Dyn(owner.to_vec()), self.file.catalog) else {
+            return Vec::new();
+        };
+        if !self.file.index.for_crate(&item.krate).is_trait(&item) {
+            return Vec::new();
+        }
+        self.dispatch_targets(&item, method)
+            .into_iter()
+            .map(|(sig, on)| CallFact {
+                callee: sig.key(),
+                args: c.args.iter().skip(1).map(|a| self.place_key(a)).collect(),
+                recv: self.place_key(first),
+                span: self.file.span(c),
+                shown: format!("<{on} as {}>::{method}", item.name),
+                held: Vec::new(),
+                fn_args: self.fn_args(c.args.iter().skip(1)),
+                detached: false,
+                dispatched: Some(item.name.clone()),
+                per_item: None,
+                once: false,
+                result_dies: false,
+            })
+            .collect()
+    }
+
     /// The arguments that name a function of the workspace, by position, with its key.
     fn fn_args<'e>(&self, args: impl Iterator<Item = &'e syn::Expr>) -> Vec<(usize, String, Span)> {
         args.enumerate()
@@ -508,6 +540,11 @@ impl BodyCx<'_> {
         if let Some(call) = self.call_fact(c, path) {
             let call = self.in_context(call);
             self.facts.calls.push(call);
+        } else {
+            for call in self.trait_path_call_facts(c, path) {
+                let call = self.in_context(call);
+                self.facts.calls.push(call);
+            }
         }
         self.record_registrations(path, c.args.iter(), true);
     }

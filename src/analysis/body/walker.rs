@@ -294,7 +294,8 @@ impl Walker<'_, '_> {
             syn::Expr::ForLoop(f) => {
                 let d = self.expr(&f.expr);
                 self.body.scopes.push(Scope::default());
-                self.body.bind_pat(&f.pat, Value::Unknown, None);
+                let element = self.body.element_of(&f.expr);
+                self.body.bind_pat(&f.pat, element, None);
                 self.loop_body(&f.body, false, is_counting(&f.expr));
                 self.pop_scope();
                 d
