@@ -569,15 +569,7 @@ impl BodyCx<'_> {
     /// A declared type that is a catalogued crate's pool configuration or builder, under
     /// `Result`/`Option`.
     pub(super) fn is_config_type(&self, declared: &TypeRef) -> bool {
-        let mut ty = declared;
-        if let TypeRef::Path { segments, args } = ty {
-            let last = segments.last().map(String::as_str);
-            if matches!(last, Some("Result" | "Option")) || last.is_some_and(|l| l.ends_with("Result")) {
-                if let Some(first) = args.first() {
-                    ty = first;
-                }
-            }
-        }
+        let (ty, _) = super::infer::peel_fallible(declared);
         matches!(ty, TypeRef::Path { segments, .. } if self.builder_crate(segments).is_some())
     }
 }

@@ -174,17 +174,8 @@ impl<'a> BodyCx<'a> {
         let Some(ret) = &sig.ret else {
             return Value::Unknown;
         };
-        let mut wrapped = Wrapped { future: sig.is_async, fallible: false };
-        let mut ty = ret;
-        if let TypeRef::Path { segments, args } = ret {
-            let last = segments.last().map(String::as_str);
-            if matches!(last, Some("Result" | "Option")) || last.is_some_and(|l| l.ends_with("Result")) {
-                if let Some(first) = args.first() {
-                    ty = first;
-                    wrapped.fallible = true;
-                }
-            }
-        }
+        let (ty, fallible) = peel_fallible(ret);
+        let wrapped = Wrapped { future: sig.is_async, fallible };
         let view = self.file.index.for_crate(&sig.krate);
         self.value_of_type_in(view, ty, || format!("is returned by `{shown}` (declared `-> {ret}`)"), wrapped)
     }
@@ -738,6 +729,20 @@ fn acquired(krate: usize, kind: GuardKind, is_async: bool, returns: Returns, evi
         owned: true,
         carrier: None,
     }
+}
+
+/// The type inside `Result<T, _>`, `Option<T>` or a crate's `Result` alias, and whether it
+/// was inside one.
+pub(super) fn peel_fallible(ty: &TypeRef) -> (&TypeRef, bool) {
+    if let TypeRef::Path { segments, args } = ty {
+        let last = segments.last().map(String::as_str);
+        if matches!(last, Some("Result" | "Option")) || last.is_some_and(|l| l.ends_with("Result")) {
+            if let Some(first) = args.first() {
+                return (first, true);
+            }
+        }
+    }
+    (ty, false)
 }
 
 /// Holders that are collections: their values are known by their type, for their elements.
