@@ -146,17 +146,36 @@ impl<'a> BodyCx<'a> {
             };
         }
         // a guard in a collection is the collection's to release, not the loop's
-        if !matches!(e, syn::Expr::Field(_) | syn::Expr::Path(_)) {
-            return Value::Unknown;
-        }
-        match self.classify(e) {
-            Value::Opaque(ty) => self.element_value(&ty, map_values, Wrapped::default()).borrowed(),
+        let value = match e {
+            syn::Expr::Field(f) => match self.declared_collection(f) {
+                Some((view, ty)) => self.element_value(view, ty, map_values, Wrapped::default()),
+                None => Value::Unknown,
+            },
+            syn::Expr::Path(_) => match self.classify(e) {
+                Value::Opaque(ty) => self.element_value(self.file.index, &ty, map_values, Wrapped::default()),
+                _ => Value::Unknown,
+            },
             _ => Value::Unknown,
-        }
+        };
+        value.borrowed()
     }
 
-    /// The value of an element of a collection type: a map's values when `map_values`.
-    fn element_value(&self, collection: &TypeRef, map_values: bool, wrapped: Wrapped) -> Value {
+    /// The declared type of a field that is a collection (`self.stores: HashMap<Shard,
+    /// Store>`), with the crate it is written in: its elements are known by it whatever
+    /// they are, where values of collections are kept only for trait objects and pools.
+    fn declared_collection(&self, f: &syn::ExprField) -> Option<(IndexView<'a>, &'a TypeRef)> {
+        let base = self.classify(&f.base);
+        let (view, ty, _) = self.field_of(base.item()?, &member_name(&f.member))?;
+        let ty = match ty {
+            TypeRef::Ref(inner) => &**inner,
+            other => other,
+        };
+        COLLECTIONS.contains(&ty.last()?).then_some((view, ty))
+    }
+
+    /// The value of an element of a collection type written in `view`: a map's values when
+    /// `map_values`.
+    fn element_value(&self, view: IndexView<'_>, collection: &TypeRef, map_values: bool, wrapped: Wrapped) -> Value {
         let TypeRef::Path { segments, args } = collection else { return Value::Unknown };
         let element = match segments.last().map(String::as_str) {
             Some("Vec" | "VecDeque" | "HashSet" | "BTreeSet") => args.first(),
@@ -164,7 +183,7 @@ impl<'a> BodyCx<'a> {
             _ => None,
         };
         match element {
-            Some(ty) => self.value_of_type(ty, || format!("is an element of a `{collection}`"), wrapped),
+            Some(ty) => self.value_of_type_in(view, ty, || format!("is an element of a `{collection}`"), wrapped),
             None => Value::Unknown,
         }
     }
@@ -515,9 +534,17 @@ impl<'a> BodyCx<'a> {
             }
         }
         // `registry.get(name)`, `hooks.first()`: an element, if there is one
-        if let (Value::Opaque(ty), "get" | "get_mut" | "first" | "last" | "front" | "back") = (&recv, method.as_str()) {
-            let map_values = matches!(ty.last(), Some("HashMap" | "BTreeMap"));
-            return self.element_value(ty, map_values, Wrapped { future: false, fallible: true }).borrowed();
+        if matches!(method.as_str(), "get" | "get_mut" | "first" | "last" | "front" | "back") {
+            let declared = match (&recv, strip_parens(&m.receiver)) {
+                (Value::Opaque(ty), _) => Some((self.file.index, ty)),
+                (Value::Unknown, syn::Expr::Field(f)) => self.declared_collection(f),
+                _ => None,
+            };
+            if let Some((view, ty)) = declared {
+                let map_values = matches!(ty.last(), Some("HashMap" | "BTreeMap"));
+                let element = self.element_value(view, ty, map_values, Wrapped { future: false, fallible: true });
+                return element.borrowed();
+            }
         }
         Value::Unknown
     }
