@@ -72,14 +72,23 @@ impl CrateFacts {
         memo: &mut Vec<Option<Settled>>,
         depth: usize,
     ) -> Option<Vec<SettingRole>> {
+        self.roles_from_calls(helpers, |callee| self.settle(callee, memo, depth + 1))
+    }
+
+    /// The roles a list of calls' returned configurations set together, each callee's from
+    /// `roles_of`; `None` when any is not known (a trait object's call runs one of several
+    /// implementations).
+    fn roles_from_calls(
+        &self,
+        helpers: &[CallFact],
+        mut roles_of: impl FnMut(usize) -> Option<Vec<SettingRole>>,
+    ) -> Option<Vec<SettingRole>> {
         let mut roles = Vec::new();
         for call in helpers {
-            // a trait object's implementation is one of several: what it sets is not known
             if call.dispatched.is_some() {
                 return None;
             }
-            let callee = self.callee(call)?;
-            roles.extend(self.settle(callee, memo, depth + 1)?);
+            roles.extend(roles_of(self.callee(call)?)?);
         }
         Some(roles)
     }
@@ -87,13 +96,6 @@ impl CrateFacts {
     /// The roles the configurations returned by these calls set together, when all are
     /// known.
     pub fn settings_from(&self, helpers: &[CallFact]) -> Option<Vec<SettingRole>> {
-        let mut roles = Vec::new();
-        for call in helpers {
-            if call.dispatched.is_some() {
-                return None;
-            }
-            roles.extend(self.config_roles[self.callee(call)?].clone()?);
-        }
-        Some(roles)
+        self.roles_from_calls(helpers, |callee| self.config_roles[callee].clone())
     }
 }

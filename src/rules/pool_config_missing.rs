@@ -60,12 +60,8 @@ impl Rule for PoolConfigMissing {
         // crate stage, with those functions' summaries
         for build in cx.builds().iter().filter(|b| b.local && b.helpers.is_empty()) {
             let api = &catalog.crates[build.krate];
-            let Some(required) = cx.file.policy.required.get(&api.name) else { continue };
-            for role in required {
-                let set = cx.settings().iter().any(|s| s.group == build.group && s.role == *role);
-                if !set {
-                    out.push(finding(&api.name, *role, &api.setters_of(*role), build.span));
-                }
+            for missing in cx.missing_settings(build) {
+                out.push(finding(&api.name, missing.role, &missing.setters, build.span));
             }
         }
     }

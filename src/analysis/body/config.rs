@@ -264,7 +264,7 @@ impl BodyCx<'_> {
             self.group_helpers.push((group, call));
             return;
         }
-        let e = strip_some(self, e);
+        let e = strip_wrapping(self, e, "Some");
         let own_call = match e {
             syn::Expr::Call(c) => self.call_path(c).is_some_and(|path| {
                 matches!(path[0].as_str(), "crate" | "self" | "super") || path[0] == self.file.krate
@@ -279,7 +279,7 @@ impl BodyCx<'_> {
     /// The call of a workspace function a configuration value comes from (`Some(helper(n))`,
     /// `settings.pool_config()?`, `base().clone()`).
     pub(super) fn helper_call(&self, e: &syn::Expr) -> Option<CallFact> {
-        let mut e = strip_some(self, e);
+        let mut e = strip_wrapping(self, e, "Some");
         loop {
             e = match e {
                 syn::Expr::Try(t) => strip_parens(&t.expr),
@@ -349,12 +349,7 @@ impl BodyCx<'_> {
         if !self.facts.returns_config || is_err_expr(e) {
             return;
         }
-        let mut e = strip_some(self, e);
-        if let syn::Expr::Call(c) = e {
-            if c.args.len() == 1 && self.call_path(c).is_some_and(|p| p.len() == 1 && p[0] == "Ok") {
-                e = strip_parens(&c.args[0]);
-            }
-        }
+        let e = strip_wrapping(self, strip_wrapping(self, e, "Some"), "Ok");
         let returned =
             self.config_origin(e).map(|(group, helpers)| ReturnedConfig { roles: self.roles_of(group), helpers });
         self.facts.config_returns.push(returned);
@@ -366,23 +361,29 @@ impl BodyCx<'_> {
     pub(super) fn record_pending_builds(&mut self) {
         let catalog = self.file.catalog;
         for build in self.builds.iter().filter(|b| b.local && !b.helpers.is_empty()) {
-            let api = &catalog.crates[build.krate];
-            let Some(required) = self.file.policy.required.get(&api.name) else { continue };
-            let set = self.roles_of(build.group);
-            let missing: Vec<MissingSetting> = required
-                .iter()
-                .filter(|r| !set.contains(r))
-                .map(|&role| MissingSetting { role, setters: api.setters_of(role) })
-                .collect();
+            let missing = self.missing_settings(build);
             if !missing.is_empty() {
                 self.facts.pending_builds.push(PendingBuild {
                     span: build.span,
-                    krate: api.name.clone(),
+                    krate: catalog.crates[build.krate].name.clone(),
                     missing,
                     helpers: build.helpers.clone(),
                 });
             }
         }
+    }
+
+    /// The settings the policy requires of a build's crate that its configuration does not
+    /// set in this function.
+    pub fn missing_settings(&self, build: &PoolBuild) -> Vec<MissingSetting> {
+        let api = &self.file.catalog.crates[build.krate];
+        let Some(required) = self.file.policy.required.get(&api.name) else { return Vec::new() };
+        let set = self.roles_of(build.group);
+        required
+            .iter()
+            .filter(|r| !set.contains(r))
+            .map(|&role| MissingSetting { role, setters: api.setters_of(role) })
+            .collect()
     }
 
     /// `Pool::from_config(manager, config)` (deadpool up to 0.8): a build of the configuration
@@ -393,11 +394,16 @@ impl BodyCx<'_> {
         });
         let Some((krate, at)) = found else { return };
         let Some(config) = c.args.iter().nth(at) else { return };
-        let (group, _) = self.group_of_chain(config);
-        let span = self.file.span(c);
-        self.builds.push(match self.config_origin(config) {
+        self.push_build(self.file.span(c), krate, config);
+    }
+
+    /// A pool built at `span` from the configuration `chain` evaluates to: judged here when
+    /// it is all made here, at the crate stage when helpers made part of it, never when it
+    /// is not all known.
+    fn push_build(&mut self, span: Span, krate: usize, chain: &syn::Expr) {
+        self.builds.push(match self.config_origin(chain) {
             Some((group, helpers)) => PoolBuild { span, krate, group, local: true, helpers },
-            None => PoolBuild { span, krate, group, local: false, helpers: Vec::new() },
+            None => PoolBuild { span, krate, group: self.chain_group(chain), local: false, helpers: Vec::new() },
         });
     }
 
@@ -478,12 +484,7 @@ impl BodyCx<'_> {
     /// `Config { pool: Some(pool_cfg), .. }`, `let c = pool_cfg;`): its settings configure
     /// that one too.
     pub(super) fn adopt_settings(&mut self, value: &syn::Expr, target: GroupKey) {
-        let mut e = strip_parens(value);
-        if let syn::Expr::Call(c) = e {
-            if c.args.len() == 1 && self.call_path(c).is_some_and(|p| p.len() == 1 && p[0] == "Some") {
-                e = strip_parens(&c.args[0]);
-            }
-        }
+        let e = strip_wrapping(self, value, "Some");
         let syn::Expr::Path(p) = e else { return };
         if p.path.get_ident().is_none() {
             return;
@@ -518,11 +519,7 @@ impl BodyCx<'_> {
             self.settings.retain(|s| s.group != group);
             return;
         }
-        let span = self.file.method_span(m);
-        self.builds.push(match self.config_origin(&m.receiver) {
-            Some((group, helpers)) => PoolBuild { span, krate, group, local: true, helpers },
-            None => PoolBuild { span, krate, group, local: false, helpers: Vec::new() },
-        });
+        self.push_build(self.file.method_span(m), krate, &m.receiver);
         // `bb8::Pool::builder().max_size(n).build(RedisConnectionManager::new(url)?)`: the
         // manager the pool is built with names the database its settings are for
         let backend = m.args.iter().find_map(|a| match self.classify(a) {
@@ -537,11 +534,11 @@ impl BodyCx<'_> {
     }
 }
 
-/// `Some(x)` → `x`, without parentheses.
-fn strip_some<'e>(cx: &BodyCx<'_>, e: &'e syn::Expr) -> &'e syn::Expr {
+/// `Some(x)` → `x` (for `wrapper` = `"Some"`), without parentheses.
+fn strip_wrapping<'e>(cx: &BodyCx<'_>, e: &'e syn::Expr, wrapper: &str) -> &'e syn::Expr {
     let e = strip_parens(e);
     match e {
-        syn::Expr::Call(c) if c.args.len() == 1 && cx.call_path(c).is_some_and(|p| p.len() == 1 && p[0] == "Some") => {
+        syn::Expr::Call(c) if c.args.len() == 1 && cx.call_path(c).is_some_and(|p| p.len() == 1 && p[0] == wrapper) => {
             strip_parens(&c.args[0])
         }
         _ => e,

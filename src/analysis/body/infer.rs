@@ -92,10 +92,7 @@ impl<'a> BodyCx<'a> {
                 },
                 None => Value::Struct(s),
             },
-            TypeClass::Unknown => match ty {
-                TypeRef::Ref(inner) => Value::Opaque((**inner).clone()),
-                other => Value::Opaque(other.clone()),
-            },
+            TypeClass::Unknown => opaque(ty),
             // `Vec<Box<dyn Hook>>`, `HashMap<Shard, PgPool>`: a collection of pools or trait
             // objects is kept by its type, for its elements (others are not worth the clone)
             TypeClass::Holder(h, inner)
@@ -106,10 +103,7 @@ impl<'a> BodyCx<'a> {
                         _ => false,
                     } =>
             {
-                match ty {
-                    TypeRef::Ref(inner) => Value::Opaque((**inner).clone()),
-                    other => Value::Opaque(other.clone()),
-                }
+                opaque(ty)
             }
             _ => Value::Unknown,
         }
@@ -166,10 +160,7 @@ impl<'a> BodyCx<'a> {
     fn declared_collection(&self, f: &syn::ExprField) -> Option<(IndexView<'a>, &'a TypeRef)> {
         let base = self.classify(&f.base);
         let (view, ty, _) = self.field_of(base.item()?, &member_name(&f.member))?;
-        let ty = match ty {
-            TypeRef::Ref(inner) => &**inner,
-            other => other,
-        };
+        let ty = unreferenced(ty);
         COLLECTIONS.contains(&ty.last()?).then_some((view, ty))
     }
 
@@ -770,6 +761,19 @@ pub(super) fn peel_fallible(ty: &TypeRef) -> (&TypeRef, bool) {
         }
     }
     (ty, false)
+}
+
+/// A value known only by its type (without the reference).
+fn opaque(ty: &TypeRef) -> Value {
+    Value::Opaque(unreferenced(ty).clone())
+}
+
+/// `T` for `&T`.
+fn unreferenced(ty: &TypeRef) -> &TypeRef {
+    match ty {
+        TypeRef::Ref(inner) => inner,
+        other => other,
+    }
 }
 
 /// Holders that are collections: their values are known by their type, for their elements.

@@ -93,10 +93,12 @@ fn leaves_on_success(body: &syn::Block) -> bool {
 
 /// `Ok(..)`, `Some(..)`.
 fn is_success_pat(p: &syn::Pat) -> bool {
-    match p {
-        syn::Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some"),
-        _ => false,
-    }
+    matches!(p, syn::Pat::TupleStruct(t) if names_ok_or_some(&t.path))
+}
+
+/// `Ok`, `Some` (the wrappers a success is handed out in).
+fn names_ok_or_some(path: &syn::Path) -> bool {
+    path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some")
 }
 
 /// A `for` loop's iterable that counts attempts: a range (`0..10`, `(1..=n).rev()`).
@@ -227,7 +229,7 @@ pub(super) fn unwrapping_arm(arm: &syn::Arm) -> bool {
     let syn::Pat::TupleStruct(ts) = &arm.pat else {
         return false;
     };
-    let is_ok = ts.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some");
+    let is_ok = names_ok_or_some(&ts.path);
     let (true, Some(syn::Pat::Ident(bound)), 1) = (is_ok, ts.elems.first(), ts.elems.len()) else {
         return false;
     };
@@ -266,7 +268,7 @@ pub(super) fn is_nested_tail(e: &syn::Expr) -> bool {
 pub(super) fn wrapped_nested_tail(e: &syn::Expr) -> Option<&syn::Expr> {
     let syn::Expr::Call(c) = strip_parens(e) else { return None };
     let syn::Expr::Path(p) = &*c.func else { return None };
-    let wraps = p.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some");
+    let wraps = names_ok_or_some(&p.path);
     match (wraps, c.args.first()) {
         (true, Some(inner)) if c.args.len() == 1 && is_nested_tail(inner) => Some(inner),
         _ => None,
@@ -514,9 +516,7 @@ pub(super) fn unwrapped_bindings(p: &syn::Pat) -> Option<Vec<&syn::Ident>> {
             }
             Some(all)
         }
-        syn::Pat::TupleStruct(ts)
-            if ts.elems.len() == 1 && ts.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some") =>
-        {
+        syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 && names_ok_or_some(&ts.path) => {
             unwrapped_bindings(&ts.elems[0])
         }
         _ => None,
