@@ -1,6 +1,7 @@
 //! The warm workspace the language server keeps (`engine::live`) reports, file for file,
 //! what a scan of the same folder reports: after loading, and after edits that change a
-//! crate's index and reach the crates that depend on it, once it has caught up.
+//! crate's index and reach the crates that depend on it, once it has caught up, and after
+//! edits to function bodies that reach other files only through the function summaries.
 
 mod support;
 
@@ -96,6 +97,73 @@ fn edits_that_change_an_index_reach_the_dependent_crates() {
     // back to the disk's text, which is the same: nothing to parse, the same findings
     live.set_text(web_id, None);
     live.refresh(&[web_id]);
+    assert_eq!(live_findings(&live), scanned(&root));
+}
+
+/// Writes `files` (path, text) under `root`.
+fn write_all(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+const LEAF: &str = "use sqlx::PgPool;
+
+pub async fn count_users(pool: &PgPool) -> i64 {
+    let mut conn = pool.acquire().await.unwrap();
+    let _ = sqlx::query(\"SELECT 1\").execute(&mut *conn).await;
+    0
+}
+";
+
+#[test]
+fn body_edits_reach_callers_in_other_files_through_the_summaries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    write_all(
+        &root,
+        &[
+            ("Cargo.toml", "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsqlx = { version = \"0.8\", features = [\"postgres\"] }\n"),
+            ("src/lib.rs", "pub mod audit;\npub mod store;\npub mod web;\n"),
+            ("src/store.rs", LEAF),
+            // the leaf's acquisition three calls away, and (in `merge`) by two ways
+            (
+                "src/audit.rs",
+                "use sqlx::PgPool;\n\npub async fn record(pool: &PgPool) {\n    tally(pool).await;\n}\n\nasync fn tally(pool: &PgPool) {\n    crate::store::count_users(pool).await;\n}\n",
+            ),
+            (
+                "src/web.rs",
+                "use sqlx::PgPool;\n\npub async fn rename(pool: &PgPool) {\n    let mut conn = pool.acquire().await.unwrap();\n    crate::audit::record(pool).await;\n    let _ = sqlx::query(\"SELECT 1\").execute(&mut *conn).await;\n}\n\npub async fn merge(pool: &PgPool) {\n    let mut conn = pool.acquire().await.unwrap();\n    crate::audit::record(pool).await;\n    crate::store::count_users(pool).await;\n    let _ = sqlx::query(\"SELECT 1\").execute(&mut *conn).await;\n}\n",
+            ),
+        ],
+    );
+    let mut live = live(&root);
+    let (store, web) = (root.join("src/store.rs"), root.join("src/web.rs"));
+    let (store_id, web_id) = (live.file_id(&store).unwrap(), live.file_id(&web).unwrap());
+    let nested = |live: &LiveWorkspace| live.findings(web_id).iter().filter(|d| d.rule == "nested-acquire").count();
+    assert_eq!(nested(&live), 3, "{:#?}", live.findings(web_id));
+    assert_eq!(live_findings(&live), scanned(&root));
+
+    // the leaf no longer takes a connection: the handler's findings go, though only the
+    // leaf's file is analysed again
+    let without = LEAF
+        .replace("let mut conn = pool.acquire().await.unwrap();", "let _ = pool;")
+        .replace("let _ = sqlx::query(\"SELECT 1\").execute(&mut *conn).await;", "");
+    live.set_text(store_id, Some(without.clone()));
+    live.refresh(&[store_id]);
+    assert!(!live.is_behind());
+    assert_eq!(nested(&live), 0, "{:#?}", live.findings(web_id));
+    std::fs::write(&store, &without).unwrap();
+    assert_eq!(live_findings(&live), scanned(&root));
+
+    // and back, with the lines moved: they come again, as a scan reports them
+    let moved = format!("\n\n{LEAF}");
+    live.set_text(store_id, Some(moved.clone()));
+    live.refresh(&[store_id]);
+    assert_eq!(nested(&live), 3, "{:#?}", live.findings(web_id));
+    std::fs::write(&store, &moved).unwrap();
     assert_eq!(live_findings(&live), scanned(&root));
 }
 

@@ -6,7 +6,7 @@
 use crate::source::Span;
 
 /// A guard live at a call site.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HeldGuard {
     /// The guard's binding.
     pub name: String,
@@ -19,7 +19,7 @@ pub struct HeldGuard {
 }
 
 /// Where a guard comes from, in the terms of the function that holds or returns it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum GuardSource {
     /// Taken here from the pool with this key (`self.pool`, `state.db`, a parameter).
     Pool(String),
@@ -42,7 +42,7 @@ impl GuardSource {
 }
 
 /// A call to a function of the crate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CallFact {
     /// The callee's key.
     pub callee: String,
@@ -101,7 +101,7 @@ pub enum PerItem {
 }
 
 /// A pool built or a raw connection opened.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Construction {
     /// The constructor call (the terminal call of a builder chain).
     pub span: Span,
@@ -114,7 +114,7 @@ pub struct Construction {
 }
 
 /// An acquisition in a function.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AcquireFact {
     /// Key of the pool.
     pub key: String,
@@ -125,7 +125,7 @@ pub struct AcquireFact {
 }
 
 /// What the walker learnt of one function.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FnFacts {
     /// Unique key: `module::Owner::name`.
     pub key: String,
@@ -168,7 +168,7 @@ pub struct FnFacts {
 }
 
 /// A pool configuration a function returns, made in it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReturnedConfig {
     /// What it sets itself.
     pub roles: Vec<crate::catalog::SettingRole>,
@@ -178,7 +178,7 @@ pub struct ReturnedConfig {
 }
 
 /// A pool built from a configuration made partly by workspace functions.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PendingBuild {
     /// The build call.
     pub span: Span,
@@ -191,7 +191,7 @@ pub struct PendingBuild {
 }
 
 /// A setting the policy requires, and how the crate sets it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MissingSetting {
     /// What it sets.
     pub role: crate::catalog::SettingRole,
@@ -201,7 +201,7 @@ pub struct MissingSetting {
 
 /// A guard put into a field of a struct literal that also has pool fields
 /// (`Self { conn, pool: pool.clone() }`): the struct holds the connection for its life.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredGuard {
     /// The struct, as `crate::Name` (`Self` resolved).
     pub owner: String,

@@ -5,7 +5,7 @@
 //! settings, which are never judged missing.
 
 use super::facts::{CallFact, FnFacts};
-use super::summary::CrateFacts;
+use super::summary::{CrateFacts, Seed};
 use crate::catalog::SettingRole;
 
 /// How deep helpers are followed.
@@ -23,8 +23,10 @@ enum Settled {
 impl CrateFacts {
     /// Per function: the settings roles its returned configuration sets on every way out, or
     /// `None` when that is not known (it returns no configuration poolcheck can read).
-    pub(super) fn configs_returned(&self) -> Vec<Option<Vec<SettingRole>>> {
-        let mut memo: Vec<Option<Settled>> = vec![None; self.fns.len()];
+    pub(super) fn configs_returned(&self, seed: &mut Seed) -> Vec<Option<Vec<SettingRole>>> {
+        let kept = seed.start(|f| &mut f.config_roles, |_| None);
+        let mut memo: Vec<Option<Settled>> =
+            kept.into_iter().zip(&seed.redo).map(|(roles, redo)| (!redo).then_some(Settled::Done(roles))).collect();
         (0..self.fns.len()).map(|i| self.settle(i, &mut memo, 0)).collect()
     }
 

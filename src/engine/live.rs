@@ -18,12 +18,12 @@ use super::{
 };
 use crate::analysis::evidence::{self, Belief};
 use crate::analysis::facts::{FileFnFacts, FnFacts};
-use crate::analysis::summary::CrateFacts;
+use crate::analysis::summary::{CrateFacts, Earlier};
 use crate::index::CrateIndex;
 use crate::report::Diagnostic;
 use crate::source::{FileId, SourceFile, Span};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -362,23 +362,44 @@ impl State {
     /// The workspace's function summaries and cross-file findings, from every file's function
     /// facts: those kept in the summaries, with the fresh ones in place of their file's (moved,
     /// not copied: the summaries of a large workspace hold tens of thousands of functions).
+    /// Only the summaries the fresh functions can change are worked out again.
     fn resummarise(&mut self) {
-        let mut kept = std::mem::take(&mut self.summaries.fns).into_iter();
+        let mut earlier = std::mem::take(&mut self.summaries);
+        let mut old = std::mem::take(&mut earlier.fns).into_iter();
         let mut fns = FileFnFacts::default();
+        let mut kept = Vec::new();
+        let mut changed = HashSet::new();
         for (id, range) in self.fn_ranges.iter_mut().enumerate() {
-            let old = kept.by_ref().take(range.len());
             let start = fns.fns.len();
             match self.fresh_fns.remove(&id) {
+                Some(fresh) if fresh.len() == range.len() => {
+                    // analysed again (as after an index change), perhaps to the same facts
+                    for (i, (was, now)) in range.clone().zip(old.by_ref().take(range.len()).zip(fresh)) {
+                        if was == now {
+                            kept.push(Some(i));
+                        } else {
+                            changed.extend([was.key, now.key.clone()]);
+                            kept.push(None);
+                        }
+                        fns.fns.push(now);
+                    }
+                }
                 Some(fresh) => {
-                    old.for_each(drop);
+                    changed.extend(old.by_ref().take(range.len()).map(|f| f.key));
+                    changed.extend(fresh.iter().map(|f| f.key.clone()));
+                    kept.extend(std::iter::repeat_n(None, fresh.len()));
                     fns.fns.extend(fresh);
                 }
-                None => fns.fns.extend(old),
+                None => {
+                    kept.extend(range.clone().map(Some));
+                    fns.fns.extend(old.by_ref().take(range.len()));
+                }
             }
             *range = start..fns.fns.len();
             fns.registered.extend(self.registered[id].iter().cloned());
         }
-        (self.summaries, self.crate_diagnostics) = summarise(fns, &self.opts.rules);
+        let earlier = Earlier { facts: earlier, kept, changed };
+        (self.summaries, self.crate_diagnostics) = summarise(fns, &self.opts.rules, Some(earlier));
         self.evidence = OnceLock::new();
     }
 }

@@ -185,7 +185,7 @@ fn scan_discovered(
             merged.fns.extend(facts.fns);
             merged.registered.extend(facts.registered);
         }
-        let (facts, crate_diagnostics) = summarise(merged, &opts.rules);
+        let (facts, crate_diagnostics) = summarise(merged, &opts.rules, None);
         diagnostics.push(crate_diagnostics);
         let evidence = opts.evidence.then(|| {
             let mut beliefs = analysis::evidence::of_functions(&facts);
@@ -252,9 +252,14 @@ fn crate_name(owner: Option<usize>, packages: &packages::Packages) -> &str {
     owner.map_or("", |p| packages.roots[p].crate_name.as_str())
 }
 
-/// The workspace's function summaries, and what the rules find across them.
-fn summarise(fns: FileFnFacts, rules: &[&'static dyn Rule]) -> (CrateFacts, Vec<Diagnostic>) {
-    let facts = CrateFacts::build(fns.fns, &fns.registered);
+/// The workspace's function summaries (brought up to date from `earlier` ones, if given), and
+/// what the rules find across them.
+fn summarise(
+    fns: FileFnFacts,
+    rules: &[&'static dyn Rule],
+    earlier: Option<analysis::summary::Earlier>,
+) -> (CrateFacts, Vec<Diagnostic>) {
+    let facts = CrateFacts::update(fns.fns, &fns.registered, earlier);
     let mut diagnostics = Vec::new();
     for r in rules {
         r.check_crate(&facts, &mut diagnostics);
@@ -361,7 +366,7 @@ pub fn check_text(path: &std::path::Path, text: &str, config: &Config, rules: &[
     let index = CrateIndex::build([&facts], "");
     let krate = CrateView { name: "", index: &index, deps: &[], test_support: false };
     let (mut diagnostics, fn_facts) = second_pass(0, &source, &facts, krate, rules, catalog, policy);
-    diagnostics.extend(summarise(fn_facts, rules).1);
+    diagnostics.extend(summarise(fn_facts, rules, None).1);
     diagnostics
 }
 
