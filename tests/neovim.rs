@@ -4,9 +4,12 @@
 //! as the quick fix would, and writes them again. Needs `nvim` (Debian's `neovim`): without it
 //! the test says it is skipped, except under CI, where it fails.
 
+mod support;
+
 use serde_json::Value;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+use support::{is_installed, markers, path_with_poolcheck, run_within};
 
 const FIXTURE: &str = "fixtures/conn-forgotten/sqlx_shapes.rs";
 
@@ -48,18 +51,9 @@ vim.fn.writefile({ vim.fn.json_encode(result) }, os.getenv("POOLCHECK_NVIM_OUT")
 vim.cmd("qall!")
 "#;
 
-fn nvim_is_installed() -> bool {
-    Command::new("nvim")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 #[test]
 fn neovim_shows_the_findings_and_follows_an_edit() {
-    if !nvim_is_installed() {
+    if !is_installed("nvim") {
         assert!(
             std::env::var_os("CI").is_none(),
             "nvim is not installed, and CI is set: .ci/run installs it (apt-get install -y neovim)"
@@ -75,36 +69,17 @@ fn neovim_shows_the_findings_and_follows_an_edit() {
     let out = ws.path().join("diagnostics.json");
     let home = ws.path().join("nvim-home");
 
-    // `poolcheck` on the PATH is the binary under test
-    let bin = assert_cmd::cargo::cargo_bin("poolcheck");
-    let path = std::env::join_paths(
-        std::iter::once(bin.parent().unwrap().to_path_buf())
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
-    .unwrap();
     let mut nvim = Command::new("nvim");
     nvim.args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
         .arg(format!("luafile {}", script.display()))
         .current_dir(ws.path())
-        .env("PATH", path)
+        .env("PATH", path_with_poolcheck())
         .env("POOLCHECK_NVIM_TARGET", "src/shapes.rs")
-        .env("POOLCHECK_NVIM_OUT", &out)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("POOLCHECK_NVIM_OUT", &out);
     for xdg in ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"] {
         nvim.env(xdg, &home);
     }
-    let mut child = nvim.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("Neovim did not finish within 120 s: {:?}", child.wait_with_output().unwrap());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let output = child.wait_with_output().unwrap();
+    let output = run_within(nvim, Duration::from_secs(120));
     let lsp_log = std::fs::read_to_string(home.join("nvim/lsp.log")).unwrap_or_default();
     let result: Value = match std::fs::read_to_string(&out) {
         Ok(text) => serde_json::from_str(&text).unwrap(),
@@ -129,12 +104,4 @@ fn neovim_shows_the_findings_and_follows_an_edit() {
         std::fs::read_to_string(FIXTURE).unwrap(),
         "nothing written"
     );
-}
-
-/// `(0-based line, rule)` of each `//~ rule` marker.
-fn markers(text: &str) -> Vec<(u64, String)> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, line)| Some((i as u64, line.split_once("//~ ")?.1.trim().to_owned())))
-        .collect()
 }
