@@ -5,8 +5,10 @@
 //!
 //! Worked out lazily, for the files that have findings: each file's declaring module is found
 //! the way rustc finds it (`a/b.rs` and `a/b/mod.rs` are declared in `a.rs`, `a/mod.rs`, or
-//! the crate root `lib.rs`/`main.rs` when `a` is `src`), read from disk and parsed whole.
-//! Declarations moved with `#[path]` or inside inline modules are not followed.
+//! the crate root `lib.rs`/`main.rs` when `a` is `src`), read from disk and parsed whole. A
+//! file declared nowhere by name may be declared with `#[path = "…"]` (relative to the
+//! declaring file's directory) by a file of its own directory or of the one above.
+//! Declarations inside inline modules are not followed.
 
 use crate::index::cfg::{attrs_test_only, TestOnly};
 use std::collections::HashMap;
@@ -19,8 +21,17 @@ const MAX_DEPTH: usize = 16;
 #[derive(Debug, Default)]
 pub struct TestModules {
     known: HashMap<PathBuf, bool>,
-    /// Declaring files read so far: the modules each declares, with their `cfg`.
-    declared: HashMap<PathBuf, Option<HashMap<String, TestOnly>>>,
+    /// Declaring files read so far: the modules each declares.
+    declared: HashMap<PathBuf, Option<Declared>>,
+}
+
+/// The out-of-line modules a file declares, with the `cfg` each is behind.
+#[derive(Debug, Default)]
+struct Declared {
+    /// By name (`mod x;`).
+    by_name: HashMap<String, TestOnly>,
+    /// By the file a `#[path = "…"]` names, as written beside the declaring file.
+    by_path: HashMap<PathBuf, TestOnly>,
 }
 
 impl TestModules {
@@ -44,7 +55,17 @@ impl TestModules {
             if parent == file {
                 continue;
             }
-            match self.declarations(&parent).and_then(|d| d.get(&name).copied()) {
+            match self.declarations(&parent).and_then(|d| d.by_name.get(&name).copied()) {
+                Some(TestOnly::No) => return self.walk(&parent, depth + 1),
+                Some(_) => return true,
+                None => {}
+            }
+        }
+        for parent in path_declaring_candidates(file) {
+            let Some(declared) = self.declarations(&parent) else { continue };
+            let Some(dir) = parent.parent() else { continue };
+            let found = declared.by_path.iter().find(|(to, _)| same_file(&dir.join(to), file));
+            match found.map(|(_, cfg)| *cfg) {
                 Some(TestOnly::No) => return self.walk(&parent, depth + 1),
                 Some(_) => return true,
                 None => {}
@@ -53,20 +74,61 @@ impl TestModules {
         false
     }
 
-    /// The out-of-line modules a file declares (`mod x;`), with the `cfg` each is behind.
-    fn declarations(&mut self, file: &Path) -> Option<&HashMap<String, TestOnly>> {
+    /// The out-of-line modules a file declares.
+    fn declarations(&mut self, file: &Path) -> Option<&Declared> {
         self.declared
             .entry(file.to_path_buf())
             .or_insert_with(|| {
                 let text = std::fs::read_to_string(file).ok()?;
                 let parsed = syn::parse_file(&text).ok()?;
-                let mods = parsed.items.iter().filter_map(|item| match item {
-                    syn::Item::Mod(m) if m.content.is_none() => Some((m.ident.to_string(), attrs_test_only(&m.attrs))),
-                    _ => None,
-                });
-                Some(mods.collect())
+                let mut declared = Declared::default();
+                for item in &parsed.items {
+                    let syn::Item::Mod(m) = item else { continue };
+                    if m.content.is_some() {
+                        continue;
+                    }
+                    let cfg = attrs_test_only(&m.attrs);
+                    match path_attr(&m.attrs) {
+                        Some(to) => declared.by_path.insert(to, cfg),
+                        None => declared.by_name.insert(m.ident.to_string(), cfg),
+                    };
+                }
+                Some(declared)
             })
             .as_ref()
+    }
+}
+
+/// The file a `#[path = "…"]` attribute names.
+fn path_attr(attrs: &[syn::Attribute]) -> Option<PathBuf> {
+    attrs.iter().filter(|a| a.path().is_ident("path")).find_map(|a| match &a.meta {
+        syn::Meta::NameValue(syn::MetaNameValue {
+            value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }),
+            ..
+        }) => Some(PathBuf::from(s.value())),
+        _ => None,
+    })
+}
+
+/// The Rust files that may declare `file` with `#[path]`: those of its directory and of the
+/// one above, but itself.
+fn path_declaring_candidates(file: &Path) -> Vec<PathBuf> {
+    let Some(dir) = file.parent() else { return Vec::new() };
+    let dirs = std::iter::once(dir).chain(dir.parent());
+    let mut out: Vec<PathBuf> = dirs
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())))
+        .filter(|p| p.extension().is_some_and(|e| e == "rs") && p != file && p.is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Whether two paths name the same file (`a/../b.rs` and `b.rs` do).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
 }
 
@@ -150,6 +212,26 @@ mod tests {
         assert!(!modules.is_test_only(&root.join("src/db/pool.rs")));
         assert!(!modules.is_test_only(&root.join("src/db/mod.rs")));
         assert!(!modules.is_test_only(&root.join("src/lib.rs")));
+    }
+
+    #[test]
+    fn modules_declared_with_a_path_attribute_are_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        write(root, "src/lib.rs", "pub mod api;\npub mod auth;\n");
+        write(
+            root,
+            "src/api.rs",
+            "#[cfg(test)]\n#[path = \"cookie_helper.rs\"]\nmod cookies;\n#[path = \"api/routes_v2.rs\"]\npub mod routes;\n",
+        );
+        write(root, "src/cookie_helper.rs", "");
+        write(root, "src/api/routes_v2.rs", "");
+        write(root, "src/auth.rs", "#[path = \"auth/send.rs\"]\npub mod send;\n");
+        write(root, "src/auth/send.rs", "");
+        let mut modules = TestModules::default();
+        assert!(modules.is_test_only(&root.join("src/cookie_helper.rs")));
+        assert!(!modules.is_test_only(&root.join("src/api/routes_v2.rs")));
+        assert!(!modules.is_test_only(&root.join("src/auth/send.rs")));
     }
 
     #[test]
