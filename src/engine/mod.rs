@@ -741,7 +741,7 @@ fn too_big(len: u64, max_size: u64) -> String {
 }
 
 /// Offset at which bracket nesting first exceeds [`MAX_NESTING`], if it does.
-fn too_deep(text: &str) -> Option<usize> {
+pub(super) fn too_deep(text: &str) -> Option<usize> {
     let mut depth = 0usize;
     for (i, b) in text.bytes().enumerate() {
         match b {

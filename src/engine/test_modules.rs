@@ -62,6 +62,9 @@ impl TestModules {
             }
         }
         for parent in path_declaring_candidates(file) {
+            if !std::fs::read_to_string(&parent).is_ok_and(|text| text.contains("#[path")) {
+                continue;
+            }
             let Some(declared) = self.declarations(&parent) else { continue };
             let Some(dir) = parent.parent() else { continue };
             let found = declared.by_path.iter().find(|(to, _)| same_file(&dir.join(to), file));
@@ -80,6 +83,10 @@ impl TestModules {
             .entry(file.to_path_buf())
             .or_insert_with(|| {
                 let text = std::fs::read_to_string(file).ok()?;
+                // as pass 1 does: a file nested too deep for the parser's stack is not read
+                if super::too_deep(&text).is_some() {
+                    return None;
+                }
                 let parsed = syn::parse_file(&text).ok()?;
                 let mut declared = Declared::default();
                 for item in &parsed.items {
@@ -232,6 +239,20 @@ mod tests {
         assert!(modules.is_test_only(&root.join("src/cookie_helper.rs")));
         assert!(!modules.is_test_only(&root.join("src/api/routes_v2.rs")));
         assert!(!modules.is_test_only(&root.join("src/auth/send.rs")));
+    }
+
+    #[test]
+    fn files_nested_too_deep_to_parse_are_not_read_as_declarations() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        let deep = format!("fn f() {{ let x = {}1{}; }}\n", "(".repeat(100_000), ")".repeat(100_000));
+        write(root, "src/lib.rs", &format!("#[cfg(test)]\nmod leak;\n{deep}"));
+        write(root, "src/deep.rs", &format!("#[path = \"x.rs\"]\nmod x;\n{deep}"));
+        write(root, "src/leak.rs", "");
+        write(root, "src/orphan.rs", "");
+        let mut modules = TestModules::default();
+        assert!(!modules.is_test_only(&root.join("src/leak.rs")));
+        assert!(!modules.is_test_only(&root.join("src/orphan.rs")));
     }
 
     #[test]
