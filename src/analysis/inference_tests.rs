@@ -270,3 +270,41 @@ fn a_field_of_a_bounded_type_parameter_is_an_implementation_of_the_bound() {
     let src = format!("{HOOKS} impl<H: Hook> One<H> {{ fn f(&self) {{ let h = &self.hook; }} }}");
     check(&src, "f", "h", "struct Hook", &[]);
 }
+
+const SHARDS: &str = r#"
+use sqlx::{PgPool, Postgres};
+use sqlx::pool::PoolConnection;
+
+pub struct Shards { primary: PgPool, replicas: Vec<PgPool> }
+pub enum Target { Primary, Replica(usize) }
+
+impl Shards {
+    async fn primary_conn(&self) -> sqlx::Result<PoolConnection<Postgres>> { self.primary.acquire().await }
+    async fn pick(&self, target: Target) -> sqlx::Result<PoolConnection<Postgres>> {
+        let conn = match target {
+            Target::Primary => self.primary_conn().await?,
+            Target::Replica(i) => self.replicas[i].acquire().await?,
+        };
+        Ok(conn)
+    }
+}
+"#;
+
+#[test]
+fn an_indexed_element_of_a_pool_list_is_a_pool() {
+    let src = format!("{SHARDS} async fn h(s: &Shards, i: usize) {{ let db = &s.replicas[i]; }}");
+    check(&src, "h", "db", "pool", &[]);
+    let src = format!(
+        "{SHARDS} async fn h(s: &Shards, i: usize) -> sqlx::Result<()> {{ let conn = s.replicas[i].acquire().await?; Ok(()) }}"
+    );
+    check(&src, "h", "conn", "guard", &["s.replicas[i]"]);
+}
+
+#[test]
+fn a_guard_bound_from_a_match_may_come_from_each_arm() {
+    // the replica's key indexes with the callee's local, which means nothing to the caller
+    let src = format!(
+        "{SHARDS} async fn h(s: &Shards, t: Target) -> sqlx::Result<()> {{ let conn = s.pick(t).await?; Ok(()) }}"
+    );
+    check(&src, "h", "conn", "guard", &["s.primary"]);
+}

@@ -418,12 +418,15 @@ impl CrateFacts {
 /// Translates a key in the callee's terms into the caller's, through the call's arguments:
 /// the callee's parameter `pool` becomes the caller's argument (`&state.db` → `state.db`), its
 /// `self.pool` becomes `<receiver>.pool`, a static stays itself. Keys rooted at the callee's
-/// locals do not translate.
+/// locals do not translate, nor do keys that index with them (`self.replicas[i]`).
 pub fn translate(call: &CallFact, callee: &FnFacts, key: &str) -> Option<String> {
     let (root, rest) = match key.find('.') {
         Some(i) => (&key[..i], &key[i..]),
         None => (key, ""),
     };
+    if rest.contains('[') {
+        return None;
+    }
     let base = if root == "self" {
         call.recv.clone()?
     } else if let Some(i) = callee.params.iter().position(|p| p == root) {

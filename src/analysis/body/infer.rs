@@ -296,6 +296,7 @@ impl<'a> BodyCx<'a> {
             syn::Expr::Try(t) => self.classify(&t.expr).unwrapped(),
             syn::Expr::Path(p) => self.classify_path(&p.path),
             syn::Expr::Field(f) => self.classify_field(f),
+            syn::Expr::Index(ix) => self.classify_index(ix),
             syn::Expr::MethodCall(m) => self.classify_method(m),
             syn::Expr::Call(c) => self.classify_call(c),
             syn::Expr::Cast(c) => self.classify(&c.expr),
@@ -526,18 +527,34 @@ impl<'a> BodyCx<'a> {
         }
         // `registry.get(name)`, `hooks.first()`: an element, if there is one
         if matches!(method.as_str(), "get" | "get_mut" | "first" | "last" | "front" | "back") {
-            let declared = match (&recv, strip_parens(&m.receiver)) {
-                (Value::Opaque(ty), _) => Some((self.file.index, ty)),
-                (Value::Unknown, syn::Expr::Field(f)) => self.declared_collection(f),
-                _ => None,
-            };
-            if let Some((view, ty)) = declared {
-                let map_values = matches!(ty.last(), Some("HashMap" | "BTreeMap"));
-                let element = self.element_value(view, ty, map_values, Wrapped { future: false, fallible: true });
-                return element.borrowed();
-            }
+            return self.element_in(&recv, &m.receiver, Wrapped { future: false, fallible: true });
         }
         Value::Unknown
+    }
+
+    /// `self.replicas[i]`, `shards["eu"]`: an element of the indexed collection, when that is
+    /// a local or a field.
+    fn classify_index(&self, ix: &syn::ExprIndex) -> Value {
+        let collection = match strip_parens(&ix.expr) {
+            syn::Expr::Path(_) => self.classify(&ix.expr),
+            // known from the field's declared type
+            syn::Expr::Field(_) => Value::Unknown,
+            _ => return Value::Unknown,
+        };
+        self.element_in(&collection, &ix.expr, Wrapped::default())
+    }
+
+    /// An element (borrowed) of `collection`, whose value is `value`: known when the
+    /// collection is a local of a known collection type or a field declared as one.
+    fn element_in(&self, value: &Value, collection: &syn::Expr, wrapped: Wrapped) -> Value {
+        let declared = match (value, strip_parens(collection)) {
+            (Value::Opaque(ty), _) => Some((self.file.index, ty)),
+            (Value::Unknown, syn::Expr::Field(f)) => self.declared_collection(f),
+            _ => None,
+        };
+        let Some((view, ty)) = declared else { return Value::Unknown };
+        let map_values = matches!(ty.last(), Some("HashMap" | "BTreeMap"));
+        self.element_value(view, ty, map_values, wrapped).borrowed()
     }
 
     /// Whether a method hands its receiver's value on, unwrapped or adapted: `unwrap`,

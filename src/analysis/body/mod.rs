@@ -100,11 +100,14 @@ pub struct Tracked {
     /// the guard lives to the end of the block, uses of the name are reborrows, and dropping
     /// the name releases nothing.
     pub extended: bool,
+    /// The places it may come from, when that is more than one (`pool` and `from_call` are
+    /// then `None`): the arms of the `match` it was bound from.
+    pub alternatives: Vec<GuardSource>,
 }
 
 impl Tracked {
     /// Where the guard comes from: the pool it was taken from here, or the call that returned
-    /// it (`None` when neither is known).
+    /// it (`None` when neither is known, or when it may come from several places).
     pub fn source(&self) -> Option<GuardSource> {
         match (&self.pool, &self.from_call) {
             (Some(key), _) => Some(GuardSource::Pool(key.clone())),

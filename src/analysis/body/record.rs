@@ -260,6 +260,61 @@ impl BodyCx<'_> {
         }
     }
 
+    /// Where the guard an expression yields may come from when [`BodyCx::guard_source`] finds
+    /// no one place: the arms of a `match` that take it from different places (`Main =>
+    /// self.primary()?, Replica(i) => self.replica(i)?`), through `?`, `.await`, borrows,
+    /// `into`, blocks, `Ok(..)`, constructors, struct literals and the bindings made from them.
+    pub fn alternative_sources(&self, e: &syn::Expr) -> Vec<GuardSource> {
+        match strip_parens(e) {
+            syn::Expr::Try(t) => self.alternative_sources(&t.expr),
+            syn::Expr::Await(a) => self.alternative_sources(&a.base),
+            syn::Expr::Reference(r) => self.alternative_sources(&r.expr),
+            syn::Expr::Match(m) => {
+                let mut found: Vec<GuardSource> = Vec::new();
+                for arm in m.arms.iter().filter(|a| !diverges(&a.body) && !unwrapping_arm(a)) {
+                    let tail = block_tail(&arm.body);
+                    let sources = match self.guard_source(tail) {
+                        Some(source) => vec![source],
+                        None => self.alternative_sources(tail),
+                    };
+                    for s in sources {
+                        if !found.iter().any(|seen| seen.same_as(&s)) {
+                            found.push(s);
+                        }
+                    }
+                }
+                if found.len() > 1 {
+                    found
+                } else {
+                    Vec::new()
+                }
+            }
+            syn::Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => self.alternative_sources(tail),
+                _ => Vec::new(),
+            },
+            syn::Expr::Path(p) => {
+                let binding = p.path.get_ident().and_then(|id| self.lookup(&id.to_string()));
+                binding.and_then(|b| b.owns).map(|id| self.tracked[id].alternatives.clone()).unwrap_or_default()
+            }
+            syn::Expr::Struct(lit) => {
+                lit.fields.iter().map(|f| self.alternative_sources(&f.expr)).find(|s| !s.is_empty()).unwrap_or_default()
+            }
+            syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "into" => {
+                self.alternative_sources(&m.receiver)
+            }
+            syn::Expr::MethodCall(m) if self.hands_value_on(&m.method.to_string()) => {
+                self.alternative_sources(&m.receiver)
+            }
+            // `Ok(conn)`, `Session::new(conn)`: what they wrap (a workspace function's result
+            // would have been one place)
+            syn::Expr::Call(c) => {
+                c.args.iter().map(|a| self.alternative_sources(a)).find(|s| !s.is_empty()).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Records a struct literal that puts an owned guard into a field beside pool fields
     /// (`Self { conn, pool: pool.clone() }`): whether the struct then holds a connection of its
     /// own pool is decided at the crate stage, over every literal of the struct.
@@ -299,14 +354,24 @@ impl BodyCx<'_> {
         }
     }
 
-    /// Records what a function returns, where a guard may come from.
+    /// Records what a function returns, where a guard may come from (each place it may).
     pub(super) fn record_return(&mut self, e: &syn::Expr) {
         if is_err_expr(e) {
             return;
         }
-        if let Some(source) = self.guard_source(e) {
+        let sources = match self.guard_source(e) {
+            Some(source) => vec![source],
+            // only a `match`, or a binding made from one, has several places
+            None if matches!(strip_parens(e), syn::Expr::Match(_))
+                || self.tracked.iter().any(|t| !t.alternatives.is_empty()) =>
+            {
+                self.alternative_sources(e)
+            }
+            None => Vec::new(),
+        };
+        if !sources.is_empty() {
             let span = self.file.expr_span(e);
-            self.facts.returns.push((source, span));
+            self.facts.returns.extend(sources.into_iter().map(|source| (source, span)));
         }
     }
 

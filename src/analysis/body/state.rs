@@ -490,10 +490,10 @@ impl<'a> BodyCx<'a> {
         let (krate, kind, evidence) = value.as_owned_guard()?;
         let acquired = evidence.span.unwrap_or_else(|| self.file.span(at));
         let acq_call = acquisition.and_then(|e| self.find_acquisition_call(e));
-        let (pool, from_call) = match acquisition.and_then(|e| self.guard_source(e)) {
-            Some(GuardSource::Pool(key)) => (Some(key), None),
-            Some(GuardSource::Call(call)) => (None, Some(call)),
-            None => (None, None),
+        let (pool, from_call, alternatives) = match acquisition.and_then(|e| self.guard_source(e)) {
+            Some(GuardSource::Pool(key)) => (Some(key), None, Vec::new()),
+            Some(GuardSource::Call(call)) => (None, Some(call), Vec::new()),
+            None => (None, None, acquisition.map(|e| self.alternative_sources(e)).unwrap_or_default()),
         };
         let from_begin = kind == GuardKind::Transaction
             && acq_call.is_some_and(|m| {
@@ -514,6 +514,7 @@ impl<'a> BodyCx<'a> {
             scope: self.scopes.len() - 1,
             last_use_stmt: None,
             extended: false,
+            alternatives,
         });
         self.alive.push(true);
         Some(self.tracked.len() - 1)
