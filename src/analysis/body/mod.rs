@@ -17,6 +17,7 @@
 
 mod config;
 mod infer;
+mod provenance;
 mod record;
 mod state;
 mod syntax;
