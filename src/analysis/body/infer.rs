@@ -140,18 +140,10 @@ impl<'a> BodyCx<'a> {
             };
         }
         // a guard in a collection is the collection's to release, not the loop's
-        let value = match e {
-            syn::Expr::Field(f) => match self.declared_collection(f) {
-                Some((view, ty)) => self.element_value(view, ty, map_values, Wrapped::default()),
-                None => Value::Unknown,
-            },
-            syn::Expr::Path(_) => match self.classify(e) {
-                Value::Opaque(ty) => self.element_value(self.file.index, &ty, map_values, Wrapped::default()),
-                _ => Value::Unknown,
-            },
-            _ => Value::Unknown,
-        };
-        value.borrowed()
+        match self.collection_value(e) {
+            Some(collection) => self.element_in(&collection, e, map_values, Wrapped::default()),
+            None => Value::Unknown,
+        }
     }
 
     /// The declared type of a field that is a collection (`self.stores: HashMap<Shard,
@@ -527,7 +519,7 @@ impl<'a> BodyCx<'a> {
         }
         // `registry.get(name)`, `hooks.first()`: an element, if there is one
         if matches!(method.as_str(), "get" | "get_mut" | "first" | "last" | "front" | "back") {
-            return self.element_in(&recv, &m.receiver, Wrapped { future: false, fallible: true });
+            return self.element_in(&recv, &m.receiver, true, Wrapped { future: false, fallible: true });
         }
         Value::Unknown
     }
@@ -535,25 +527,34 @@ impl<'a> BodyCx<'a> {
     /// `self.replicas[i]`, `shards["eu"]`: an element of the indexed collection, when that is
     /// a local or a field.
     fn classify_index(&self, ix: &syn::ExprIndex) -> Value {
-        let collection = match strip_parens(&ix.expr) {
-            syn::Expr::Path(_) => self.classify(&ix.expr),
-            // known from the field's declared type
-            syn::Expr::Field(_) => Value::Unknown,
-            _ => return Value::Unknown,
-        };
-        self.element_in(&collection, &ix.expr, Wrapped::default())
+        match self.collection_value(&ix.expr) {
+            Some(collection) => self.element_in(&collection, &ix.expr, true, Wrapped::default()),
+            None => Value::Unknown,
+        }
+    }
+
+    /// What an indexed or iterated collection expression is worth for its elements: a
+    /// local's value, or nothing yet for a field (its declared type tells); `None` for other
+    /// expressions.
+    fn collection_value(&self, e: &syn::Expr) -> Option<Value> {
+        match strip_parens(e) {
+            syn::Expr::Path(_) => Some(self.classify(e)),
+            syn::Expr::Field(_) => Some(Value::Unknown),
+            _ => None,
+        }
     }
 
     /// An element (borrowed) of `collection`, whose value is `value`: known when the
-    /// collection is a local of a known collection type or a field declared as one.
-    fn element_in(&self, value: &Value, collection: &syn::Expr, wrapped: Wrapped) -> Value {
+    /// collection is a local of a known collection type or a field declared as one. A map's
+    /// elements are its values when `map_values` (`.get(k)`, `[k]`, `.values()`), and not
+    /// known otherwise (iterating a map yields pairs).
+    fn element_in(&self, value: &Value, collection: &syn::Expr, map_values: bool, wrapped: Wrapped) -> Value {
         let declared = match (value, strip_parens(collection)) {
             (Value::Opaque(ty), _) => Some((self.file.index, ty)),
             (Value::Unknown, syn::Expr::Field(f)) => self.declared_collection(f),
             _ => None,
         };
         let Some((view, ty)) = declared else { return Value::Unknown };
-        let map_values = matches!(ty.last(), Some("HashMap" | "BTreeMap"));
         self.element_value(view, ty, map_values, wrapped).borrowed()
     }
 
