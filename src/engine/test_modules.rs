@@ -61,13 +61,20 @@ impl TestModules {
                 None => {}
             }
         }
+        let Ok(target) = std::fs::canonicalize(file) else { return false };
         for parent in path_declaring_candidates(file) {
-            if !std::fs::read_to_string(&parent).is_ok_and(|text| text.contains("#[path")) {
-                continue;
+            if !self.declared.contains_key(&parent) {
+                // only a file with a `#[path]` attribute is worth parsing here
+                let Ok(text) = std::fs::read_to_string(&parent) else { continue };
+                if !text.contains("#[path") {
+                    continue;
+                }
+                self.declared.insert(parent.clone(), parse_declarations(&text));
             }
-            let Some(declared) = self.declarations(&parent) else { continue };
+            let Some(declared) = self.declared[&parent].as_ref() else { continue };
             let Some(dir) = parent.parent() else { continue };
-            let found = declared.by_path.iter().find(|(to, _)| same_file(&dir.join(to), file));
+            let found =
+                declared.by_path.iter().find(|(to, _)| std::fs::canonicalize(dir.join(to)).is_ok_and(|p| p == target));
             match found.map(|(_, cfg)| *cfg) {
                 Some(TestOnly::No) => return self.walk(&parent, depth + 1),
                 Some(_) => return true,
@@ -81,29 +88,31 @@ impl TestModules {
     fn declarations(&mut self, file: &Path) -> Option<&Declared> {
         self.declared
             .entry(file.to_path_buf())
-            .or_insert_with(|| {
-                let text = std::fs::read_to_string(file).ok()?;
-                // as pass 1 does: a file nested too deep for the parser's stack is not read
-                if super::too_deep(&text).is_some() {
-                    return None;
-                }
-                let parsed = syn::parse_file(&text).ok()?;
-                let mut declared = Declared::default();
-                for item in &parsed.items {
-                    let syn::Item::Mod(m) = item else { continue };
-                    if m.content.is_some() {
-                        continue;
-                    }
-                    let cfg = attrs_test_only(&m.attrs);
-                    match path_attr(&m.attrs) {
-                        Some(to) => declared.by_path.insert(to, cfg),
-                        None => declared.by_name.insert(m.ident.to_string(), cfg),
-                    };
-                }
-                Some(declared)
-            })
+            .or_insert_with(|| parse_declarations(&std::fs::read_to_string(file).ok()?))
             .as_ref()
     }
+}
+
+/// The out-of-line modules a file's text declares (`None`: it cannot be parsed).
+fn parse_declarations(text: &str) -> Option<Declared> {
+    // as pass 1 does: a file nested too deep for the parser's stack is not read
+    if super::too_deep(text).is_some() {
+        return None;
+    }
+    let parsed = syn::parse_file(text).ok()?;
+    let mut declared = Declared::default();
+    for item in &parsed.items {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.content.is_some() {
+            continue;
+        }
+        let cfg = attrs_test_only(&m.attrs);
+        match path_attr(&m.attrs) {
+            Some(to) => declared.by_path.insert(to, cfg),
+            None => declared.by_name.insert(m.ident.to_string(), cfg),
+        };
+    }
+    Some(declared)
 }
 
 /// The file a `#[path = "…"]` attribute names.
@@ -129,14 +138,6 @@ fn path_declaring_candidates(file: &Path) -> Vec<PathBuf> {
         .collect();
     out.sort();
     out
-}
-
-/// Whether two paths name the same file (`a/../b.rs` and `b.rs` do).
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// A file's module name and the directory its declaring module is in: `src/db/pool.rs` is
