@@ -65,7 +65,7 @@ fn phases(c: &mut Criterion) {
             source: &sources[i],
             catalog,
             krate: "",
-            index: IndexView { name: "", file: &own, krate: &index, deps: &[] },
+            index: IndexView { name: "", file: &own, krate: &index, deps: &[], module: &facts[i].module },
             uses: &uses,
             module: module_of(&sources[i].path),
             policy,

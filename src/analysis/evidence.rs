@@ -81,7 +81,7 @@ pub fn of_types(
         Span { file, start, end }
     };
     let mut out = Vec::new();
-    for (name, fields) in &facts.structs {
+    for crate::index::StructDef { name, fields, .. } in &facts.structs {
         // an enum is recorded whole and per variant: the whole is enough
         if name.contains("::") {
             continue;

@@ -308,3 +308,59 @@ fn a_guard_bound_from_a_match_may_come_from_each_arm() {
     );
     check(&src, "h", "conn", "guard", &["s.primary"]);
 }
+
+/// Two modules each define a `Connection`: one owns a guard, the other a pool.
+const TWO_CONNECTIONS: &str = r#"
+use sqlx::{PgPool, Postgres};
+use sqlx::pool::PoolConnection;
+use crate::entities as e;
+
+pub struct Store { pool: PgPool }
+
+mod entities {
+    use super::*;
+    pub struct Connection { pub conn: PoolConnection<Postgres> }
+    impl Connection {
+        pub async fn open(pool: &PgPool) -> sqlx::Result<Self> { Ok(Connection { conn: pool.acquire().await? }) }
+        pub fn layout(&self) -> Layout { Layout }
+    }
+    pub struct Layout;
+}
+
+mod primary {
+    use super::*;
+    pub struct Connection(pub PgPool);
+    impl Connection {
+        pub async fn open(pool: &PgPool) -> sqlx::Result<Self> { Ok(Connection(pool.clone())) }
+    }
+}
+"#;
+
+#[test]
+fn a_name_two_modules_define_is_told_apart_by_its_path() {
+    let src = format!("{TWO_CONNECTIONS} async fn h(c: e::Connection) {{ let x = c; }}");
+    check(&src, "h", "x", "guard carried by crate::entities::Connection", &[]);
+    let src = format!("{TWO_CONNECTIONS} async fn h(c: &crate::primary::Connection) {{ let x = &c.0; }}");
+    check(&src, "h", "x", "pool", &[]);
+    let src = format!("{TWO_CONNECTIONS} async fn h(c: &self::primary::Connection) {{ let x = &c.0; }}");
+    check(&src, "h", "x", "pool", &[]);
+}
+
+#[test]
+fn an_associated_function_of_an_ambiguous_name_is_its_modules() {
+    let src = format!(
+        "{TWO_CONNECTIONS} async fn h(s: &Store) -> sqlx::Result<()> {{ let c = e::Connection::open(&s.pool).await?; Ok(()) }}"
+    );
+    check(&src, "h", "c", "guard carried by crate::entities::Connection", &["s.pool"]);
+    let src = format!(
+        "{TWO_CONNECTIONS} async fn h(s: &Store) -> sqlx::Result<()> {{ let c = primary::Connection::open(&s.pool).await?; Ok(()) }}"
+    );
+    check(&src, "h", "c", "struct crate::primary::Connection", &[]);
+}
+
+#[test]
+fn an_ambiguous_name_without_a_path_that_tells_stays_unknown() {
+    // neither module is imported: `Connection` could be either
+    let src = format!("{TWO_CONNECTIONS} async fn h(c: &Connection) {{ let x = &c.conn; }}");
+    check(&src, "h", "x", "unknown", &[]);
+}

@@ -249,7 +249,7 @@ impl<'a> FileCx<'a> {
             source,
             catalog: Catalog::embedded(),
             krate,
-            index: IndexView { name: krate, file: index, krate: index, deps: &[] },
+            index: IndexView { name: krate, file: index, krate: index, deps: &[], module: &[] },
             uses,
             module: Vec::new(),
             policy: crate::catalog::Policy::embedded(),

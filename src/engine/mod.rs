@@ -272,7 +272,7 @@ fn summarise(
 fn type_beliefs(id: FileId, p: &FirstPass, krate: CrateView<'_>, catalog: &Catalog) -> Vec<analysis::evidence::Belief> {
     let (Some(source), Some(facts)) = (&p.source, &p.facts) else { return Vec::new() };
     let own = CrateIndex::build([facts], krate.name);
-    analysis::evidence::of_types(krate.file_view(&own), facts, source, id, catalog)
+    analysis::evidence::of_types(krate.file_view(&own, &facts.module), facts, source, id, catalog)
 }
 
 /// The findings that stand among those of reported files: of the rules that ran (selected, and
@@ -340,8 +340,8 @@ impl<'a> CrateView<'a> {
 
     /// What one of the crate's files sees: its own definitions (`own`, built from its facts)
     /// first, then its crate's, then its dependencies'.
-    fn file_view(&self, own: &'a CrateIndex) -> IndexView<'a> {
-        IndexView { name: self.name, file: own, krate: self.index, deps: self.deps }
+    fn file_view(&self, own: &'a CrateIndex, module: &'a [String]) -> IndexView<'a> {
+        IndexView { name: self.name, file: own, krate: self.index, deps: self.deps, module }
     }
 }
 
@@ -531,7 +531,7 @@ fn second_pass(
             source,
             catalog,
             krate: krate.name,
-            index: krate.file_view(&own),
+            index: krate.file_view(&own, &facts.module),
             uses: &facts.uses,
             module: module_of(&source.path),
             policy,

@@ -4,7 +4,7 @@
 
 use super::cfg_macro_items;
 use super::types::{lower_path, lower_type, TypeRef, UseMap};
-use super::{consts, skim, FileFacts, FnSig, BLANKET_OWNER};
+use super::{consts, qualified, skim, FileFacts, FnSig, StructDef, BLANKET_OWNER};
 use crate::catalog::Catalog;
 use std::collections::HashMap;
 
@@ -20,7 +20,7 @@ impl FileFacts {
             .collect();
         crate_refs.sort_unstable();
         crate_refs.dedup();
-        let mut facts = FileFacts { uses, crate_refs, ..FileFacts::default() };
+        let mut facts = FileFacts { uses, crate_refs, module: module.clone(), ..FileFacts::default() };
         let mut v = Extractor { facts: &mut facts, self_ty: None, module, catalog };
         syn::visit::Visit::visit_file(&mut v, file);
         facts.const_refs.sort_unstable();
@@ -93,6 +93,8 @@ impl Extractor<'_> {
             ret,
             is_async: sig.asyncness.is_some(),
             has_self: matches!(sig.inputs.first(), Some(syn::FnArg::Receiver(_))),
+            self_by_value: matches!(sig.inputs.first(),
+                Some(syn::FnArg::Receiver(r)) if r.reference.is_none() && !matches!(*r.ty, syn::Type::Reference(_))),
             module: self.module.clone(),
             krate: String::new(),
         }
@@ -100,6 +102,16 @@ impl Extractor<'_> {
 }
 
 impl Extractor<'_> {
+    /// Records what the type `path` (as written in the current module) dereferences to, under
+    /// its name and its crate path.
+    fn push_deref(&mut self, path: &[String], target: TypeRef) {
+        let Some(name) = path.last() else { return };
+        if let Some(key) = qualified(&self.module, path) {
+            self.facts.derefs.push((key, target.clone()));
+        }
+        self.facts.derefs.push((name.clone(), target));
+    }
+
     /// Named fields by name, tuple fields as `0`, `1`, ….
     fn fields(&self, fields: &syn::Fields) -> Vec<(String, TypeRef)> {
         fields
@@ -239,10 +251,10 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
                 None => None,
             };
             if let Some((_, ty)) = target {
-                self.facts.derefs.push((name.clone(), ty.clone()));
+                self.push_deref(std::slice::from_ref(&name), ty.clone());
             }
         }
-        self.facts.structs.push((name, fields));
+        self.facts.structs.push(StructDef { name, module: self.module.clone(), fields });
     }
 
     fn visit_item_enum(&mut self, i: &'ast syn::ItemEnum) {
@@ -251,9 +263,10 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
         for v in &i.variants {
             let fields = self.fields(&v.fields);
             all.extend(fields.iter().map(|(f, t)| (format!("{}::{f}", v.ident), t.clone())));
-            self.facts.structs.push((format!("{name}::{}", v.ident), fields));
+            let variant = format!("{name}::{}", v.ident);
+            self.facts.structs.push(StructDef { name: variant, module: self.module.clone(), fields });
         }
-        self.facts.structs.push((name, all));
+        self.facts.structs.push(StructDef { name, module: self.module.clone(), fields: all });
     }
 
     fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
@@ -289,12 +302,12 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
             self_ty = TypeRef::Path { segments: vec![BLANKET_OWNER.to_owned()], args: Vec::new() };
         }
         let is_deref = i.trait_.as_ref().is_some_and(|(_, p, _)| p.segments.last().is_some_and(|s| s.ident == "Deref"));
-        if let (true, Some(owner)) = (is_deref, self_ty.last()) {
+        if let (true, TypeRef::Path { segments, .. }) = (is_deref, &self_ty) {
             for item in &i.items {
                 if let syn::ImplItem::Type(t) = item {
                     if t.ident == "Target" {
                         let target = lower_type(&t.ty, &self.facts.uses, Some(&self_ty));
-                        self.facts.derefs.push((owner.to_owned(), target));
+                        self.push_deref(segments, target);
                     }
                 }
             }

@@ -39,6 +39,10 @@ pub struct FnSig {
     /// first argument is the receiver.
     #[serde(default)]
     pub has_self: bool,
+    /// A method taking `self` by value (`fn copy_data(mut self)`, `self: Box<Self>`): a call
+    /// moves its receiver.
+    #[serde(default)]
+    pub self_by_value: bool,
     /// Module path of the function within its crate (`routes::users`).
     pub module: Vec<String>,
     /// The crate defining it (set when the crate's index is built; empty outside a package).
@@ -101,12 +105,16 @@ pub struct FileFacts {
     pub uses: UseMap,
     /// `type Name = ...;`
     pub aliases: Vec<(String, TypeRef)>,
+    /// The file's module path in its crate (`routes::users`).
+    #[serde(default)]
+    pub module: Vec<String>,
     /// Structs with their fields (tuple fields are named `0`, `1`, …); an enum is recorded
     /// with every variant's fields as `Variant::field`, and each variant as `Enum::Variant`
     /// with its own fields.
-    pub structs: Vec<(String, Vec<(String, TypeRef)>)>,
+    pub structs: Vec<StructDef>,
     /// `Deref` targets: `impl Deref for AppState { type Target = App; }` and
-    /// `#[derive(Deref)]` on a struct with one field (or a field marked `#[deref]`).
+    /// `#[derive(Deref)]` on a struct with one field (or a field marked `#[deref]`), each
+    /// under the type's name and under its crate path (see [`qualified`]).
     #[serde(default)]
     pub derefs: Vec<(String, TypeRef)>,
     /// Methods of extension traits on `Result`/`Option` that pass the value through
@@ -138,6 +146,43 @@ pub struct FileFacts {
     pub const_refs: Vec<String>,
     /// Catalogue crates this file imports from.
     pub crate_refs: Vec<usize>,
+}
+
+/// A struct or enum as one file defines it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StructDef {
+    /// Its name (`AppState`, or `DbPool::Pool` for an enum variant).
+    pub name: String,
+    /// The module defining it (inline modules included).
+    pub module: Vec<String>,
+    /// Its fields with their declared types.
+    pub fields: Vec<(String, TypeRef)>,
+}
+
+/// The crate path of a path written in module `module`, as the key under which the index
+/// files items whose name alone is ambiguous: `crate::entities::Connection` for
+/// `crate::entities::Connection`, for `e::Connection` after `use crate::entities as e`, and for
+/// `Connection` written in `entities`. A path that starts with neither `crate`, `self` nor
+/// `super` is taken to start in `module`.
+pub fn qualified(module: &[String], segments: &[String]) -> Option<String> {
+    let (base, rest): (&[String], &[String]) = match segments.first()?.as_str() {
+        "crate" => (&[], &segments[1..]),
+        "self" => (module, &segments[1..]),
+        "super" => {
+            let ups = segments.iter().take_while(|s| *s == "super").count();
+            (&module[..module.len().checked_sub(ups)?], &segments[ups..])
+        }
+        _ => (module, segments),
+    };
+    if rest.is_empty() {
+        return None;
+    }
+    let mut key = String::from("crate");
+    for s in base.iter().chain(rest) {
+        key.push_str("::");
+        key.push_str(s);
+    }
+    Some(key)
 }
 
 /// The owner methods of blanket impls (`impl<T: Bound> Trait for T`) are filed under.
@@ -180,8 +225,10 @@ pub struct ItemRef {
 }
 
 impl std::fmt::Display for ItemRef {
+    /// Its name, with the module path for a name the crate defines in several modules
+    /// (`entities::Connection`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.name)
+        f.write_str(self.name.strip_prefix("crate::").unwrap_or(&self.name))
     }
 }
 
@@ -234,13 +281,14 @@ impl CrateIndex {
     /// Merges the facts of every file of one crate, named `krate` (its functions' keys are
     /// qualified by it; empty for files outside a package).
     pub fn build<'a>(files: impl IntoIterator<Item = &'a FileFacts>, krate: &str) -> CrateIndex {
+        let files: Vec<&FileFacts> = files.into_iter().collect();
         let mut ix = CrateIndex::default();
-        for f in files {
+        for f in &files {
             for (name, t) in &f.aliases {
                 Def::merge_into(&mut ix.aliases, name, t.clone());
             }
-            for (name, fields) in &f.structs {
-                Def::merge_into(&mut ix.structs, name, fields.clone());
+            for s in &f.structs {
+                Def::merge_into(&mut ix.structs, &s.name, s.fields.clone());
             }
             for (name, t) in &f.managers {
                 Def::merge_into(&mut ix.managers, name, t.clone());
@@ -279,7 +327,37 @@ impl CrateIndex {
             }
             ix.used_crates.extend(f.crate_refs.iter().copied());
         }
+        ix.qualify_ambiguous(&files, krate);
         ix
+    }
+
+    /// Files the structs and enums whose name the crate defines in several modules, and their
+    /// methods, under their crate paths too (`crate::entities::Connection`), so that a path
+    /// naming one tells it apart. Only ambiguous names are filed twice: the rest need not be.
+    fn qualify_ambiguous(&mut self, files: &[&FileFacts], krate: &str) {
+        let ambiguous: HashSet<String> =
+            self.structs.iter().filter(|(_, d)| matches!(d, Def::Ambiguous)).map(|(n, _)| n.clone()).collect();
+        if ambiguous.is_empty() {
+            return;
+        }
+        let is_ambiguous = |name: &str| ambiguous.contains(name.split("::").next().unwrap_or(name));
+        for f in files {
+            for s in f.structs.iter().filter(|s| is_ambiguous(&s.name)) {
+                if let Some(key) = qualified(&s.module, std::slice::from_ref(&s.name)) {
+                    Def::merge_into(&mut self.structs, &key, s.fields.clone());
+                }
+            }
+            for sig in &f.fns {
+                let Some(owner) = sig.owner.as_deref().filter(|o| ambiguous.contains(*o)) else { continue };
+                if sig.owner_path.last().map(String::as_str) != Some(owner) {
+                    continue;
+                }
+                if let Some(key) = qualified(&sig.module, &sig.owner_path) {
+                    let sig = FnSig { krate: krate.to_owned(), ..sig.clone() };
+                    self.methods.entry((key, sig.name.clone())).or_default().push(sig);
+                }
+            }
+        }
     }
 
     /// Whether any file of the crate imports from catalogue crate `krate`.
@@ -328,13 +406,16 @@ pub struct IndexView<'a> {
     pub krate: &'a CrateIndex,
     /// The crates its crate depends on by path, directly or not.
     pub deps: &'a [DepIndex<'a>],
+    /// The viewed file's module (the crate root for a dependency's view): where relative
+    /// paths start.
+    pub module: &'a [String],
 }
 
 impl<'a> IndexView<'a> {
     /// The view of a dependency, in its own terms. Its fallbacks are this view's
     /// dependencies, a superset of its own (path dependencies are acyclic).
     fn of_dep(&self, dep: &DepIndex<'a>) -> IndexView<'a> {
-        IndexView { name: dep.krate, file: dep.index, krate: dep.index, deps: self.deps }
+        IndexView { name: dep.krate, file: dep.index, krate: dep.index, deps: self.deps, module: &[] }
     }
 
     /// Whether `name` is a module of the file's crate (a uniform path `db::Pool` is the crate's).
@@ -357,6 +438,16 @@ impl<'a> IndexView<'a> {
             Some(d) => self.of_dep(d),
             None => *self,
         }
+    }
+
+    /// The view of the module function `sig` is written in, for the types of its signature
+    /// (a `-> Connection` written in `entities` is that module's `Connection`, whoever calls).
+    pub fn for_fn<'s>(&self, sig: &'s FnSig) -> IndexView<'s>
+    where
+        'a: 's,
+    {
+        let view = self.for_crate(&sig.krate);
+        IndexView { file: view.krate, module: &sig.module, ..view }
     }
 
     /// The crate defining struct `name` as this view sees it: this one, or the one dependency
@@ -452,7 +543,9 @@ impl<'a> IndexView<'a> {
             // a type of a workspace crate, in that crate's terms
             return match self.dep_named(&segments[0]) {
                 Some(dep) => {
-                    let inner = TypeRef::Path { segments: vec![name.clone()], args: args.clone() };
+                    let mut path = vec!["crate".to_owned()];
+                    path.extend_from_slice(&segments[1..]);
+                    let inner = TypeRef::Path { segments: path, args: args.clone() };
                     dep.classify_depth(&inner, catalog, depth + 1)
                 }
                 None => TypeClass::Unknown,
@@ -475,6 +568,9 @@ impl<'a> IndexView<'a> {
                 }
             }
         }
+        if let Some(item) = self.qualified_struct(segments) {
+            return TypeClass::Struct(item);
+        }
         if let Some(krate) = self.struct_crate(name).or_else(|| self.trait_crate(name)) {
             return TypeClass::Struct(ItemRef { krate: krate.to_owned(), name: name.clone() });
         }
@@ -483,6 +579,38 @@ impl<'a> IndexView<'a> {
             return catalogue_class(catalog, name, &all);
         }
         TypeClass::Unknown
+    }
+
+    /// The struct or enum a path names when the crate defines its name in several modules (two
+    /// `Connection`s): the one at the path's crate path, filed under it.
+    fn qualified_struct(&self, segments: &[String]) -> Option<ItemRef> {
+        let name = segments.last()?;
+        if !matches!(self.krate.structs.get(name), Some(Def::Ambiguous)) {
+            return None;
+        }
+        // a name the file defines once is the file's
+        if segments.len() == 1 && matches!(self.file.structs.get(name), Some(Def::One(_))) {
+            return None;
+        }
+        let mut path = segments.to_vec();
+        if path[0] == self.name {
+            path[0] = "crate".to_owned();
+        }
+        // a relative path starts in the file's module, or (2015 style) at the crate root
+        let relative = !matches!(path[0].as_str(), "crate" | "self" | "super");
+        let candidates = [qualified(self.module, &path), relative.then(|| qualified(&[], &path)).flatten()];
+        let key =
+            candidates.into_iter().flatten().find(|key| matches!(self.krate.structs.get(key), Some(Def::One(_))))?;
+        Some(ItemRef { krate: self.name.to_owned(), name: key })
+    }
+
+    /// The name methods of the type a path names are filed under: its crate path where its
+    /// name alone is ambiguous (see [`Self::qualified_struct`]), else its last segment.
+    pub fn owner_key<'s>(&self, segments: &'s [String]) -> Option<std::borrow::Cow<'s, str>> {
+        if let Some(item) = self.qualified_struct(segments) {
+            return Some(std::borrow::Cow::Owned(item.name));
+        }
+        segments.last().map(|s| std::borrow::Cow::Borrowed(s.as_str()))
     }
 
     /// The workspace trait a `dyn`/`impl` bound names (`dyn ReportService`,

@@ -542,7 +542,7 @@ mod tests {
         assert_eq!(whole, skimmed);
         assert!(whole.const_refs.contains(&"MAX_POOL".to_owned()));
         assert!(whole.uses.names.contains_key("Shared"));
-        assert!(whole.structs.iter().any(|(name, _)| name == "Local"));
+        assert!(whole.structs.iter().any(|s| s.name == "Local"));
         assert!(whole.fns.iter().any(|f| f.name == "inner"));
         assert!(dropped > 200, "the skim cut only {dropped} bytes");
     }

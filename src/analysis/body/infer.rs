@@ -178,7 +178,7 @@ impl<'a> BodyCx<'a> {
         };
         let (ty, fallible) = peel_fallible(ret);
         let wrapped = Wrapped { future: sig.is_async, fallible };
-        let view = self.file.index.for_crate(&sig.krate);
+        let view = self.file.index.for_fn(sig);
         self.value_of_type_in(view, ty, || format!("is returned by `{shown}` (declared `-> {ret}`)"), wrapped)
     }
 
@@ -645,7 +645,8 @@ impl<'a> BodyCx<'a> {
         let owner = segments[n - 2].as_str();
         let owner =
             if owner == "Self" { self.self_ty.as_ref().and_then(TypeRef::last).unwrap_or(owner) } else { owner };
-        let methods = self.file.index.methods(owner, last);
+        let key = if owner == segments[n - 2] { self.file.index.owner_key(&segments[..n - 1]) } else { None };
+        let methods = self.file.index.methods(key.as_deref().unwrap_or(owner), last);
         if !methods.is_empty() {
             return self.crate_fn_value(methods, &format!("{owner}::{last}()"));
         }

@@ -66,7 +66,14 @@ impl BodyCx<'_> {
                     return Some(GuardSource::Pool(self.pool_key(pool)));
                 }
                 if let Some(call) = self.call_fact(c, &path) {
-                    return Some(GuardSource::Call(Box::new(call)));
+                    // a guard moved into a workspace function (`Connection::new(conn, ..)`)
+                    // lives on in what it returns
+                    let moved = c
+                        .args
+                        .iter()
+                        .filter(|a| !matches!(strip_parens(a), syn::Expr::Reference(_)))
+                        .find_map(|a| self.guard_source(a));
+                    return Some(moved.unwrap_or(GuardSource::Call(Box::new(call))));
                 }
                 // `Ok(conn)`, `Box::new(conn)`, `DbConn::Pool(conn)`, `Self { .. }`-style tuple
                 // constructors: what they wrap

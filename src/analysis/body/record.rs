@@ -329,6 +329,15 @@ impl BodyCx<'_> {
         (facts.len() == 1).then(|| facts.remove(0))
     }
 
+    /// Whether a method call resolves to one workspace method taking `self` by value
+    /// (`copy_conn.copy_data(list)` with `fn copy_data(mut self, ..)`): it moves the receiver.
+    pub(super) fn moves_receiver(&self, m: &syn::ExprMethodCall) -> bool {
+        let recv = self.classify(&m.receiver);
+        let Some(item) = recv.item() else { return false };
+        let method = m.method.to_string();
+        self.methods_of(item, &method).and_then(|(sigs, _)| unique(sigs)).is_some_and(|sig| sig.self_by_value)
+    }
+
     /// The call facts of a method call to workspace methods: the one method it names, or, on a
     /// trait object or `impl Trait` value, each implementation in the workspace it may run
     /// (over-approximated: the call is marked as dispatched).
@@ -411,9 +420,12 @@ impl BodyCx<'_> {
         let name = segments.last()?;
         if n >= 2 {
             let owner = segments[n - 2].as_str();
-            let owner = if owner == "Self" { self.self_ty.as_ref().and_then(TypeRef::last)? } else { owner };
+            if owner == "Self" {
+                return unique(self.file.index.methods(self.self_ty.as_ref().and_then(TypeRef::last)?, name));
+            }
             if owner.starts_with(|c: char| c.is_ascii_uppercase()) {
-                return unique(self.file.index.methods(owner, name));
+                let key = self.file.index.owner_key(&segments[..n - 1])?;
+                return unique(self.file.index.methods(&key, name));
             }
         }
         // a bin naming its own package's library: `my_service::config::pool_config`

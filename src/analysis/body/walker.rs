@@ -480,6 +480,9 @@ impl Walker<'_, '_> {
         let saved_context = std::mem::replace(&mut self.body.closure_context, context);
         // `conn.transaction(|c| ..)`, `obj.interact(|c| ..)`: closures run in place, on the guard
         let on_guards = self.body.guards_at_root(&m.receiver);
+        if !on_guards.is_empty() && self.body.moves_receiver(m) {
+            self.note_move(&m.receiver);
+        }
         let saved_in_place =
             std::mem::replace(&mut self.body.in_place_with, (!on_guards.is_empty()).then_some(on_guards));
         // `.timeouts(Timeouts { wait: .. })` on a builder: settings in the arguments are its own
