@@ -21,7 +21,8 @@ impl FileFacts {
         crate_refs.sort_unstable();
         crate_refs.dedup();
         let mut facts = FileFacts { uses, crate_refs, module: module.clone(), ..FileFacts::default() };
-        let mut v = Extractor { facts: &mut facts, self_ty: None, module, catalog };
+        let file_depth = module.len();
+        let mut v = Extractor { facts: &mut facts, self_ty: None, module, file_depth, catalog };
         syn::visit::Visit::visit_file(&mut v, file);
         facts.const_refs.sort_unstable();
         facts.const_refs.dedup();
@@ -33,6 +34,8 @@ struct Extractor<'a> {
     facts: &'a mut FileFacts,
     self_ty: Option<TypeRef>,
     module: Vec<String>,
+    /// How many segments of `module` are the file's own (the rest are inline modules).
+    file_depth: usize,
     catalog: &'a Catalog,
 }
 
@@ -102,6 +105,11 @@ impl Extractor<'_> {
 }
 
 impl Extractor<'_> {
+    /// The inline modules around the current item within its file (none, mostly: no allocation).
+    fn inline(&self) -> Vec<String> {
+        self.module[self.file_depth..].to_vec()
+    }
+
     /// Records what the type `path` (as written in the current module) dereferences to, under
     /// its name and its crate path.
     fn push_deref(&mut self, path: &[String], target: TypeRef) {
@@ -254,7 +262,8 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
                 self.push_deref(std::slice::from_ref(&name), ty.clone());
             }
         }
-        self.facts.structs.push(StructDef { name, module: self.module.clone(), fields });
+        let inline = self.inline();
+        self.facts.structs.push(StructDef { name, inline, fields });
     }
 
     fn visit_item_enum(&mut self, i: &'ast syn::ItemEnum) {
@@ -264,9 +273,10 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
             let fields = self.fields(&v.fields);
             all.extend(fields.iter().map(|(f, t)| (format!("{}::{f}", v.ident), t.clone())));
             let variant = format!("{name}::{}", v.ident);
-            self.facts.structs.push(StructDef { name: variant, module: self.module.clone(), fields });
+            self.facts.structs.push(StructDef { name: variant, inline: self.inline(), fields });
         }
-        self.facts.structs.push(StructDef { name, module: self.module.clone(), fields: all });
+        let inline = self.inline();
+        self.facts.structs.push(StructDef { name, inline, fields: all });
     }
 
     fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {

@@ -10,7 +10,9 @@ mod extract;
 pub use extract::file_uses;
 pub mod consts;
 mod macros;
+mod names;
 pub use macros::cfg_macro_items;
+pub use names::qualified;
 pub mod skim;
 pub mod types;
 
@@ -153,36 +155,11 @@ pub struct FileFacts {
 pub struct StructDef {
     /// Its name (`AppState`, or `DbPool::Pool` for an enum variant).
     pub name: String,
-    /// The module defining it (inline modules included).
-    pub module: Vec<String>,
+    /// The inline modules around it within its file (`mod tests { struct .. }`), mostly none:
+    /// its module is the file's followed by these.
+    pub inline: Vec<String>,
     /// Its fields with their declared types.
     pub fields: Vec<(String, TypeRef)>,
-}
-
-/// The crate path of a path written in module `module`, as the key under which the index
-/// files items whose name alone is ambiguous: `crate::entities::Connection` for
-/// `crate::entities::Connection`, for `e::Connection` after `use crate::entities as e`, and for
-/// `Connection` written in `entities`. A path that starts with neither `crate`, `self` nor
-/// `super` is taken to start in `module`.
-pub fn qualified(module: &[String], segments: &[String]) -> Option<String> {
-    let (base, rest): (&[String], &[String]) = match segments.first()?.as_str() {
-        "crate" => (&[], &segments[1..]),
-        "self" => (module, &segments[1..]),
-        "super" => {
-            let ups = segments.iter().take_while(|s| *s == "super").count();
-            (&module[..module.len().checked_sub(ups)?], &segments[ups..])
-        }
-        _ => (module, segments),
-    };
-    if rest.is_empty() {
-        return None;
-    }
-    let mut key = String::from("crate");
-    for s in base.iter().chain(rest) {
-        key.push_str("::");
-        key.push_str(s);
-    }
-    Some(key)
 }
 
 /// The owner methods of blanket impls (`impl<T: Bound> Trait for T`) are filed under.
@@ -275,6 +252,8 @@ pub struct CrateIndex {
     /// async_graphql::Context<'_>`): the types extension traits may add methods to.
     pathed_owners: HashSet<String>,
     used_crates: HashSet<usize>,
+    /// Some struct or enum name is defined in several modules (see [`Self::qualify_ambiguous`]).
+    has_ambiguous_structs: bool,
 }
 
 impl CrateIndex {
@@ -329,35 +308,6 @@ impl CrateIndex {
         }
         ix.qualify_ambiguous(&files, krate);
         ix
-    }
-
-    /// Files the structs and enums whose name the crate defines in several modules, and their
-    /// methods, under their crate paths too (`crate::entities::Connection`), so that a path
-    /// naming one tells it apart. Only ambiguous names are filed twice: the rest need not be.
-    fn qualify_ambiguous(&mut self, files: &[&FileFacts], krate: &str) {
-        let ambiguous: HashSet<String> =
-            self.structs.iter().filter(|(_, d)| matches!(d, Def::Ambiguous)).map(|(n, _)| n.clone()).collect();
-        if ambiguous.is_empty() {
-            return;
-        }
-        let is_ambiguous = |name: &str| ambiguous.contains(name.split("::").next().unwrap_or(name));
-        for f in files {
-            for s in f.structs.iter().filter(|s| is_ambiguous(&s.name)) {
-                if let Some(key) = qualified(&s.module, std::slice::from_ref(&s.name)) {
-                    Def::merge_into(&mut self.structs, &key, s.fields.clone());
-                }
-            }
-            for sig in &f.fns {
-                let Some(owner) = sig.owner.as_deref().filter(|o| ambiguous.contains(*o)) else { continue };
-                if sig.owner_path.last().map(String::as_str) != Some(owner) {
-                    continue;
-                }
-                if let Some(key) = qualified(&sig.module, &sig.owner_path) {
-                    let sig = FnSig { krate: krate.to_owned(), ..sig.clone() };
-                    self.methods.entry((key, sig.name.clone())).or_default().push(sig);
-                }
-            }
-        }
     }
 
     /// Whether any file of the crate imports from catalogue crate `krate`.
@@ -438,16 +388,6 @@ impl<'a> IndexView<'a> {
             Some(d) => self.of_dep(d),
             None => *self,
         }
-    }
-
-    /// The view of the module function `sig` is written in, for the types of its signature
-    /// (a `-> Connection` written in `entities` is that module's `Connection`, whoever calls).
-    pub fn for_fn<'s>(&self, sig: &'s FnSig) -> IndexView<'s>
-    where
-        'a: 's,
-    {
-        let view = self.for_crate(&sig.krate);
-        IndexView { file: view.krate, module: &sig.module, ..view }
     }
 
     /// The crate defining struct `name` as this view sees it: this one, or the one dependency
@@ -579,38 +519,6 @@ impl<'a> IndexView<'a> {
             return catalogue_class(catalog, name, &all);
         }
         TypeClass::Unknown
-    }
-
-    /// The struct or enum a path names when the crate defines its name in several modules (two
-    /// `Connection`s): the one at the path's crate path, filed under it.
-    fn qualified_struct(&self, segments: &[String]) -> Option<ItemRef> {
-        let name = segments.last()?;
-        if !matches!(self.krate.structs.get(name), Some(Def::Ambiguous)) {
-            return None;
-        }
-        // a name the file defines once is the file's
-        if segments.len() == 1 && matches!(self.file.structs.get(name), Some(Def::One(_))) {
-            return None;
-        }
-        let mut path = segments.to_vec();
-        if path[0] == self.name {
-            path[0] = "crate".to_owned();
-        }
-        // a relative path starts in the file's module, or (2015 style) at the crate root
-        let relative = !matches!(path[0].as_str(), "crate" | "self" | "super");
-        let candidates = [qualified(self.module, &path), relative.then(|| qualified(&[], &path)).flatten()];
-        let key =
-            candidates.into_iter().flatten().find(|key| matches!(self.krate.structs.get(key), Some(Def::One(_))))?;
-        Some(ItemRef { krate: self.name.to_owned(), name: key })
-    }
-
-    /// The name methods of the type a path names are filed under: its crate path where its
-    /// name alone is ambiguous (see [`Self::qualified_struct`]), else its last segment.
-    pub fn owner_key<'s>(&self, segments: &'s [String]) -> Option<std::borrow::Cow<'s, str>> {
-        if let Some(item) = self.qualified_struct(segments) {
-            return Some(std::borrow::Cow::Owned(item.name));
-        }
-        segments.last().map(|s| std::borrow::Cow::Borrowed(s.as_str()))
     }
 
     /// The workspace trait a `dyn`/`impl` bound names (`dyn ReportService`,
