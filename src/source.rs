@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub type FileId = usize;
 
 /// A byte range in one file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     /// The file the range is in.
     pub file: FileId,

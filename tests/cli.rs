@@ -353,20 +353,74 @@ fn a_crate_scanned_alone_sees_its_path_dependencies() {
     assert!(labels.contains("ledger_store/src/db/mod.rs"), "{labels}");
 }
 
-/// A named file (pre-commit) sees the types of its path dependencies through the facts cache.
+/// A named file (pre-commit) sees its path dependencies as a scan of its crate does: their
+/// types through the facts cache, and the summaries of the functions it calls there (analysed,
+/// not reported), cold and warm alike.
 #[test]
-fn a_named_file_sees_the_types_of_its_path_dependencies() {
+fn a_named_file_sees_the_types_and_functions_of_its_path_dependencies() {
     let cache = tempfile::tempdir().unwrap();
     let file = format!("{LEDGER}/crates/ledger_api/src/lib.rs");
-    let out = poolcheck()
-        .env("POOLCHECK_CACHE_DIR", cache.path())
-        .args(["check", &file, "--format", "short", "--select", "conn-held-while-waiting"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "a warning: {stdout}");
-    assert!(stdout.starts_with(&format!("{file}:56:5: warning[conn-held-while-waiting]")), "{stdout}");
-    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    for _ in 0..2 {
+        let out = poolcheck()
+            .env("POOLCHECK_CACHE_DIR", cache.path())
+            .args(["check", &file, "--format", "json"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(doc["summary"]["files_scanned"], 1, "{stdout}");
+        let found: Vec<(String, u64, String)> = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let line = d["line"].as_u64().unwrap();
+                (d["file"].as_str().unwrap().to_owned(), line, d["rule"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        let expected = [(14, "nested-acquire"), (37, "nested-acquire"), (56, "conn-held-while-waiting")];
+        assert_eq!(found, expected.map(|(l, r)| (file.clone(), l, r.to_owned())), "{stdout}");
+        // the witness points into the storage crate, named relative to where poolcheck runs
+        let labels = doc["diagnostics"][0]["labels"].to_string();
+        assert!(labels.contains(&format!("\"{LEDGER}/crates/ledger_store/src/db/mod.rs\"")), "{labels}");
+    }
+}
+
+/// Each file of the fixture workspaces, named alone (cold cache, then warm), gets the findings a
+/// scan of its whole workspace reports in it: what it calls in other files and crates, and the
+/// methods of the types its methods borrow, are analysed for their summaries.
+#[test]
+fn a_named_file_gets_the_findings_of_a_whole_scan_in_it() {
+    let findings = |args: &[&str], cache: &Path| -> Vec<(String, u64, String)> {
+        let out = poolcheck().env("POOLCHECK_CACHE_DIR", cache).args(args).output().unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut found: Vec<(String, u64, String)> = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let rule = d["rule"].as_str().unwrap().to_owned();
+                (d["file"].as_str().unwrap().to_owned(), d["line"].as_u64().unwrap(), rule)
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let mut compared = 0;
+    for ws in ["fixtures/nested-acquire/ws_import", LEDGER, "fixtures/nested-acquire/ws_same_names"] {
+        let cache = tempfile::tempdir().unwrap();
+        let whole = findings(&["check", ws, "--format", "json"], cache.path());
+        for file in support::files_under(Path::new(ws)) {
+            let Some(name) = file.to_str().filter(|f| f.ends_with(".rs")) else { continue };
+            let expected: Vec<_> = whole.iter().filter(|(f, _, _)| f == name).cloned().collect();
+            for _ in 0..2 {
+                assert_eq!(findings(&["check", name, "--format", "json"], cache.path()), expected, "{name}");
+            }
+            compared += expected.len();
+        }
+    }
+    assert!(compared >= 10, "the fixtures hold findings to compare ({compared})");
 }
 
 /// `cargo poolcheck` reads the manifests itself: a workspace pinning a toolchain this machine

@@ -6,7 +6,7 @@
 use crate::source::Span;
 
 /// A guard live at a call site.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HeldGuard {
     /// The guard's binding.
     pub name: String,
@@ -19,7 +19,7 @@ pub struct HeldGuard {
 }
 
 /// Where a guard comes from, in the terms of the function that holds or returns it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum GuardSource {
     /// Taken here from the pool with this key (`self.pool`, `state.db`, a parameter).
     Pool(String),
@@ -42,7 +42,7 @@ impl GuardSource {
 }
 
 /// A call to a function of the crate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CallFact {
     /// The callee's key.
     pub callee: String,
@@ -92,7 +92,7 @@ impl CallFact {
 }
 
 /// Why a construction site runs once per item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PerItem {
     /// Inside a loop that iterates (not a retry loop).
     Loop,
@@ -101,7 +101,7 @@ pub enum PerItem {
 }
 
 /// A pool built or a raw connection opened.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Construction {
     /// The constructor call (the terminal call of a builder chain).
     pub span: Span,
@@ -114,7 +114,7 @@ pub struct Construction {
 }
 
 /// An acquisition in a function.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AcquireFact {
     /// Key of the pool.
     pub key: String,
@@ -125,7 +125,7 @@ pub struct AcquireFact {
 }
 
 /// What the walker learnt of one function.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FnFacts {
     /// Unique key: `module::Owner::name`.
     pub key: String,
@@ -168,7 +168,7 @@ pub struct FnFacts {
 }
 
 /// A pool configuration a function returns, made in it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReturnedConfig {
     /// What it sets itself.
     pub roles: Vec<crate::catalog::SettingRole>,
@@ -178,7 +178,7 @@ pub struct ReturnedConfig {
 }
 
 /// A pool built from a configuration made partly by workspace functions.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PendingBuild {
     /// The build call.
     pub span: Span,
@@ -191,7 +191,7 @@ pub struct PendingBuild {
 }
 
 /// A setting the policy requires, and how the crate sets it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MissingSetting {
     /// What it sets.
     pub role: crate::catalog::SettingRole,
@@ -201,7 +201,7 @@ pub struct MissingSetting {
 
 /// A guard put into a field of a struct literal that also has pool fields
 /// (`Self { conn, pool: pool.clone() }`): the struct holds the connection for its life.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StoredGuard {
     /// The struct, as `crate::Name` (`Self` resolved).
     pub owner: String,
@@ -220,10 +220,67 @@ pub struct StoredGuard {
 }
 
 /// What the walker learnt of one file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFnFacts {
     /// Every function and method.
     pub fns: Vec<FnFacts>,
     /// Keys of functions registered as handlers here (`get(list_users)`), with where.
     pub registered: Vec<(String, Span)>,
+}
+
+impl FileFnFacts {
+    /// The same facts for the file with id `to` (facts read back from the cache were recorded
+    /// under the id the file had in an earlier scan; every span in them is in that file).
+    pub fn relocate(&mut self, to: crate::source::FileId) {
+        let at = |span: &mut Span| span.file = to;
+        for f in &mut self.fns {
+            at(&mut f.span);
+            for a in &mut f.acquires {
+                at(&mut a.span);
+                a.held.iter_mut().for_each(|h| h.relocate(to));
+            }
+            f.calls.iter_mut().for_each(|c| c.relocate(to));
+            f.constructions.iter_mut().for_each(|c| at(&mut c.span));
+            for (source, span) in &mut f.returns {
+                source.relocate(to);
+                at(span);
+            }
+            for s in &mut f.stores {
+                s.source.relocate(to);
+                at(&mut s.acquired);
+                at(&mut s.at);
+            }
+            for r in f.config_returns.iter_mut().flatten() {
+                r.helpers.iter_mut().for_each(|c| c.relocate(to));
+            }
+            for b in &mut f.pending_builds {
+                at(&mut b.span);
+                b.helpers.iter_mut().for_each(|c| c.relocate(to));
+            }
+        }
+        self.registered.iter_mut().for_each(|(_, span)| at(span));
+    }
+}
+
+impl CallFact {
+    fn relocate(&mut self, to: crate::source::FileId) {
+        self.span.file = to;
+        self.held.iter_mut().for_each(|h| h.relocate(to));
+        self.fn_args.iter_mut().for_each(|(_, _, span)| span.file = to);
+    }
+}
+
+impl HeldGuard {
+    fn relocate(&mut self, to: crate::source::FileId) {
+        self.acquired.file = to;
+        self.source.relocate(to);
+    }
+}
+
+impl GuardSource {
+    fn relocate(&mut self, to: crate::source::FileId) {
+        if let GuardSource::Call(call) = self {
+            call.relocate(to);
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! parsed them (they are not `Send`); only owned facts and diagnostics do.
 
 pub mod cache;
+mod context;
 pub mod discover;
 pub mod live;
 pub mod packages;
@@ -145,8 +146,9 @@ fn scan_discovered(
         // constants used by parsed files but defined in files the prefilter skipped
         load_wanted_consts(&mut parsed, &found, &owners, opts, &prefilter);
 
-        // the other files of named files' packages: evidence for the index only
-        let context_facts = index_context(&context, &found, &parsed, &owners, opts, &packages, &prefilter);
+        // the other files of named files' packages: evidence
+        let context::Context { files: context, mut follow } =
+            context::index_context(&context, &found, &parsed, &owners, opts, &packages, &prefilter);
 
         // the crate indexes
         let mut groups: HashMap<Option<usize>, Vec<&FileFacts>> = HashMap::new();
@@ -155,8 +157,8 @@ fn scan_discovered(
                 groups.entry(*owner).or_default().push(facts);
             }
         }
-        for (package, facts) in &context_facts {
-            groups.entry(Some(*package)).or_default().push(facts);
+        for c in &context {
+            groups.entry(Some(c.package)).or_default().push(&c.facts);
         }
         let indexes = build_indexes(groups, &packages);
         let dependencies = workspace::dependency_views(&packages, &indexes);
@@ -173,6 +175,19 @@ fn scan_discovered(
             .map(|(id, (p, owner))| second_pass_of(id, &found[id], p, crate_view(owner), opts))
             .inspect(|_| bump(&Progress::file_analysed))
             .collect();
+        // what the named files call in their context files, analysed for its summaries
+        let followed = if context.is_empty() {
+            Vec::new()
+        } else {
+            let named: Vec<&FileFnFacts> = analysed.iter().map(|(_, facts)| facts).collect();
+            let fingerprint =
+                context::index_fingerprint(&context, parsed.iter().filter_map(|p| p.facts.as_ref()), opts);
+            follow.callees(&context, &named, &packages, found.len(), fingerprint, |id, source, c| {
+                let policy = opts.config.policy_for(&source.path);
+                second_pass(id, source, &c.facts, crate_view(&Some(c.package)), &opts.rules, catalog, policy).1
+            })
+        };
+        follow.save();
 
         // workspace-level analyses over the function summaries of every crate (their keys are
         // crate-qualified, so one call graph holds them all and calls cross crates)
@@ -182,6 +197,12 @@ fn scan_discovered(
         let mut diagnostics: Vec<Vec<Diagnostic>> = Vec::with_capacity(analysed.len());
         for (diags, facts) in analysed {
             diagnostics.push(diags);
+            merged.fns.extend(facts.fns);
+            merged.registered.extend(facts.registered);
+        }
+        let mut followed_sources = Vec::with_capacity(followed.len());
+        for (source, facts) in followed {
+            followed_sources.push(source);
             merged.fns.extend(facts.fns);
             merged.registered.extend(facts.registered);
         }
@@ -200,9 +221,12 @@ fn scan_discovered(
         // with findings
         let test_modules = test_modules::of_findings(&diagnostics, &found[..reported], opts.include_tests);
         let mut sources = SourceMap::default();
-        let found_len = found.len();
+        let found_len = found.len() + followed_sources.len();
         for (file, p) in found.into_iter().zip(parsed) {
             sources.add(p.source.unwrap_or_else(|| SourceFile::new(file.path, file.name, String::new())));
+        }
+        for source in followed_sources {
+            sources.add(source);
         }
         // nothing is reported in the workspace files read as evidence (problems met by the
         // walk come after them)
@@ -600,72 +624,6 @@ fn load_wanted_consts(
             i
         })
         .collect()
-}
-
-/// Facts of the context files, by package: from the facts cache when a file is unchanged,
-/// otherwise parsed (and cached). Files the prefilter rejects contribute nothing, as in a full
-/// scan. The named files' own facts are cached too, for the next scan.
-fn index_context(
-    context: &[(discover::Discovered, usize)],
-    found: &[discover::Discovered],
-    parsed: &[FirstPass],
-    owners: &[Option<usize>],
-    opts: &ScanOptions,
-    packages: &packages::Packages,
-    prefilter: &Prefilter,
-) -> Vec<(usize, FileFacts)> {
-    let catalog = &opts.config.catalog;
-    let fingerprint = catalog.fingerprint();
-    let mut out = Vec::new();
-    let mut by_package: std::collections::BTreeMap<usize, Vec<&discover::Discovered>> = Default::default();
-    for (file, package) in context {
-        by_package.entry(*package).or_default().push(file);
-    }
-    for (package, files) in by_package {
-        let info = &packages.roots[package];
-        let rel = |path: &std::path::Path| path.strip_prefix(&info.root).ok().map(|r| r.to_string_lossy().into_owned());
-        let mut cache = opts.cache_dir.as_deref().map(|dir| cache::PackageCache::open(dir, &info.root, fingerprint));
-        // read and hash in parallel; files the prefilter rejects are dropped
-        let texts: Vec<(&discover::Discovered, String, String, u128)> = files
-            .par_iter()
-            .filter_map(|f| {
-                let text = read_text(f, opts.max_file_size).ok()?;
-                if !info.uses_pools && !prefilter.matches(&text) {
-                    return None;
-                }
-                let hash = cache::content_hash(&text);
-                Some((*f, rel(&f.path)?, text, hash))
-            })
-            .collect();
-        let mut misses = Vec::new();
-        for (file, rel, text, hash) in texts {
-            match cache.as_mut().and_then(|c| c.take(&rel, hash)) {
-                Some(facts) => out.push((package, facts)),
-                None => misses.push((file, rel, text, hash)),
-            }
-        }
-        // a context file that cannot be analysed contributes nothing; it is not reported
-        let fresh: Vec<(String, u128, FileFacts)> = misses
-            .into_par_iter()
-            .filter_map(|(file, rel, text, hash)| Some((rel, hash, extract_facts(&text, &file.path, catalog).ok()?)))
-            .collect();
-        let Some(mut cache) = cache else {
-            out.extend(fresh.into_iter().map(|(_, _, facts)| (package, facts)));
-            continue;
-        };
-        for (rel, hash, facts) in fresh {
-            cache.insert(rel, hash, facts.clone());
-            out.push((package, facts));
-        }
-        for (i, p) in parsed.iter().enumerate().filter(|(i, _)| owners[*i] == Some(package)) {
-            let path = std::fs::canonicalize(&found[i].path).ok();
-            if let (Some(source), Some(facts), Some(rel)) = (&p.source, &p.facts, path.as_deref().and_then(rel)) {
-                cache.insert(rel, cache::content_hash(&source.text), facts.clone());
-            }
-        }
-        cache.save();
-    }
-    out
 }
 
 /// Runs the rules over the pool settings of a configuration file.

@@ -80,17 +80,19 @@ fn context_files(
     let wanted = packages.closure(of_named).into_iter().filter(|p| closure.contains(p));
     let scanned: std::collections::HashSet<PathBuf> =
         found.iter().filter_map(|f| std::fs::canonicalize(&f.path).ok()).collect();
+    let shown = workspace::shown_names();
     let mut out = Vec::new();
     for package in wanted {
         let root = packages.roots[package].root.clone();
         let Ok((files, _)) = discover::discover(&[root], opts.include_tests, opts.config.exclusion()) else {
             continue;
         };
-        for file in files {
+        for mut file in files {
             if file.config.is_none()
                 && !scanned.contains(&file.path)
                 && packages.package_of(&file.path) == Some(package)
             {
+                file.name = shown(&file.path);
                 out.push((file, package));
             }
         }

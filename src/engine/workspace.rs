@@ -22,12 +22,7 @@ pub fn unscanned_files(
     let scanned: Vec<PathBuf> =
         roots.iter().filter(|r| r.is_dir()).filter_map(|r| std::fs::canonicalize(r).ok()).collect();
     let inside_scan = |path: &Path| scanned.iter().any(|s| path.starts_with(s));
-    // shown relative to where poolcheck runs when they are below it, as scanned files are
-    let cwd = std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok());
-    let shown = |path: &Path| match cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()) {
-        Some(rel) => rel.to_string_lossy().replace('\\', "/"),
-        None => path.to_string_lossy().into_owned(),
-    };
+    let shown = shown_names();
     let mut out = Vec::new();
     for &package in closure {
         // the crate's sources: fixtures, examples and assets beside them are not its modules
@@ -44,6 +39,16 @@ pub fn unscanned_files(
         }
     }
     out
+}
+
+/// How files found outside the scanned paths are named: relative to where poolcheck runs when
+/// they are below it, as scanned files are.
+pub(super) fn shown_names() -> impl Fn(&Path) -> String {
+    let cwd = std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok());
+    move |path: &Path| match cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()) {
+        Some(rel) => rel.to_string_lossy().replace('\\', "/"),
+        None => path.to_string_lossy().into_owned(),
+    }
 }
 
 /// For each package, the indexes of the crates it reaches by path: its direct dependencies

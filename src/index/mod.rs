@@ -150,6 +150,18 @@ pub struct FileFacts {
     pub crate_refs: Vec<usize>,
 }
 
+impl FileFacts {
+    /// A hash of the facts that is the same in every run (their imports are a map, whose order
+    /// varies): what the analysis of other files may depend on.
+    pub fn stable_hash(&self) -> u128 {
+        let mut names: Vec<(&String, &Vec<String>)> = self.uses.names.iter().collect();
+        names.sort_unstable();
+        let rest = FileFacts { uses: UseMap { names: HashMap::new(), globs: self.uses.globs.clone() }, ..self.clone() };
+        let bytes = postcard::to_stdvec(&(names, rest)).unwrap_or_default();
+        xxhash_rust::xxh3::xxh3_128(&bytes)
+    }
+}
+
 /// A struct or enum as one file defines it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StructDef {
