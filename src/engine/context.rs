@@ -131,7 +131,12 @@ pub(super) fn index_fingerprint<'a>(
     if let Some(text) = config.source.as_deref().and_then(|p| std::fs::read(p).ok()) {
         hash ^= cache::content_hash_bytes(&text).rotate_left(1);
     }
-    for (n, h) in files.iter().map(|c| c.stable).chain(named.map(FileFacts::stable_hash)).enumerate() {
+    // in no particular order: a context file read from the cache and one parsed again come in
+    // different orders, and must give the same fingerprint
+    let mut each: Vec<u128> = files.iter().map(|c| cache::content_hash(&c.key.0) ^ c.stable.rotate_left(7)).collect();
+    each.extend(named.map(FileFacts::stable_hash));
+    each.sort_unstable();
+    for (n, h) in each.into_iter().enumerate() {
         hash ^= h.rotate_left((n % 127) as u32 + 1).wrapping_mul(n as u128 + 1);
     }
     hash
