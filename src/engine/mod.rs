@@ -557,7 +557,7 @@ fn second_pass(
             krate: krate.name,
             index: krate.file_view(&own, &facts.module),
             uses: &facts.uses,
-            module: module_of(&source.path),
+            module: facts.module.clone(),
             policy,
             carriers: Default::default(),
             test_support: krate.test_support,

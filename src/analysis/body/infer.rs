@@ -643,9 +643,9 @@ impl<'a> BodyCx<'a> {
             return self.crate_fn_value(self.file.index.free_fns(last), &format!("{last}()"));
         }
         let owner = segments[n - 2].as_str();
+        let key = self.owner_key(&segments);
         let owner =
             if owner == "Self" { self.self_ty.as_ref().and_then(TypeRef::last).unwrap_or(owner) } else { owner };
-        let key = if owner == segments[n - 2] { self.file.index.owner_key(&segments[..n - 1]) } else { None };
         let methods = self.file.index.methods(key.as_deref().unwrap_or(owner), last);
         if !methods.is_empty() {
             return self.crate_fn_value(methods, &format!("{owner}::{last}()"));

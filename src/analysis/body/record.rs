@@ -413,6 +413,18 @@ impl BodyCx<'_> {
         }
     }
 
+    /// The name the methods of a path's owner are filed under (`Repo` in `Repo::load`): the
+    /// impl's type for `Self`, and the crate path of a name several modules define (see
+    /// [`crate::index::IndexView::owner_key`]). `None` for a one-segment path, or for `Self`
+    /// outside an impl.
+    pub(super) fn owner_key<'s>(&'s self, segments: &'s [String]) -> Option<std::borrow::Cow<'s, str>> {
+        let n = segments.len();
+        if segments.get(n.checked_sub(2)?)? == "Self" {
+            return self.self_ty.as_ref().and_then(TypeRef::last).map(std::borrow::Cow::Borrowed);
+        }
+        self.file.index.owner_key(&segments[..n - 1])
+    }
+
     /// Resolves a function path of the crate (`helper`, `audit::bump`, `Repo::load`,
     /// `Self::load`) to a unique function. Unresolvable calls are not guessed.
     pub fn resolve_fn(&self, segments: &[String]) -> Option<&FnSig> {
@@ -420,12 +432,8 @@ impl BodyCx<'_> {
         let name = segments.last()?;
         if n >= 2 {
             let owner = segments[n - 2].as_str();
-            if owner == "Self" {
-                return unique(self.file.index.methods(self.self_ty.as_ref().and_then(TypeRef::last)?, name));
-            }
-            if owner.starts_with(|c: char| c.is_ascii_uppercase()) {
-                let key = self.file.index.owner_key(&segments[..n - 1])?;
-                return unique(self.file.index.methods(&key, name));
+            if owner == "Self" || owner.starts_with(|c: char| c.is_ascii_uppercase()) {
+                return unique(self.file.index.methods(&self.owner_key(segments)?, name));
             }
         }
         // a bin naming its own package's library: `my_service::config::pool_config`
