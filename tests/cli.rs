@@ -4,7 +4,7 @@
 mod support;
 
 use assert_cmd::Command;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn poolcheck() -> Command {
     let mut cmd = Command::cargo_bin("poolcheck").unwrap();
@@ -388,8 +388,9 @@ fn a_named_file_sees_the_types_and_functions_of_its_path_dependencies() {
 }
 
 /// Each file of the fixture workspaces, named alone (cold cache, then warm), gets the findings a
-/// scan of its whole workspace reports in it: what it calls in other files and crates, and the
-/// methods of the types its methods borrow, are analysed for their summaries.
+/// scan of its whole workspace reports in it: the other files of the workspace it needs (what
+/// it calls, what calls it) are analysed for their summaries. The cache is shared by the
+/// files of a workspace, as when the hook names one file, then another.
 #[test]
 fn a_named_file_gets_the_findings_of_a_whole_scan_in_it() {
     let findings = |args: &[&str], cache: &Path| -> Vec<(String, u64, String)> {
@@ -408,7 +409,17 @@ fn a_named_file_gets_the_findings_of_a_whole_scan_in_it() {
         found
     };
     let mut compared = 0;
-    for ws in ["fixtures/nested-acquire/ws_import", LEDGER, "fixtures/nested-acquire/ws_same_names"] {
+    // every fixture workspace: callees and callers in other files and crates, same-named
+    // types, test-support crates, settings read across the workspace
+    let workspaces: Vec<PathBuf> = std::fs::read_dir("fixtures")
+        .unwrap()
+        .flat_map(|rule| std::fs::read_dir(rule.unwrap().path()).into_iter().flatten())
+        .map(|entry| entry.unwrap().path())
+        .filter(|dir| dir.join("Cargo.toml").is_file())
+        .collect();
+    assert!(workspaces.len() >= 7, "{workspaces:?}");
+    for ws in &workspaces {
+        let ws = ws.to_str().unwrap();
         let cache = tempfile::tempdir().unwrap();
         let whole = findings(&["check", ws, "--format", "json"], cache.path());
         for file in support::files_under(Path::new(ws)) {

@@ -142,7 +142,7 @@ struct CheckArgs {
     #[arg(long)]
     fix: bool,
     /// Do not read or write the facts cache. When files are named (as pre-commit does), the
-    /// other files of their packages are indexed too, and their facts are cached in
+    /// rest of the workspace they need is read too, and its facts are cached in
     /// `$POOLCHECK_CACHE_DIR` (default `~/.cache/poolcheck`), outside the scanned tree.
     #[arg(long)]
     no_cache: bool,

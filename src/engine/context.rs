@@ -1,20 +1,17 @@
 //! Named-file scans (the pre-commit hook names only the staged files): the other files of the
-//! named files' packages, and of the crates those reach by path, are context. Every context
-//! file is indexed (its facts from the facts cache when it is unchanged); those that define a
-//! function the named files call, directly or through other such functions, are analysed too,
-//! so that their summaries are evidence as in a scan of the whole package. Nothing in a context
-//! file is reported.
+//! named files' packages, of the crates those reach by path and of the workspace members that
+//! depend on them, are context. Every context file is indexed and analysed, as in a scan of
+//! the whole workspace, so that the summaries of what the named files call, and of what calls
+//! them, are evidence; both its index facts and its function facts come from the facts cache
+//! when the file is unchanged. Nothing in a context file is reported.
 
 use super::discover::Discovered;
-use super::{cache, crate_name, extract_facts, packages, read_text, FirstPass, Prefilter, ScanOptions};
+use super::{cache, extract_facts, packages, read_text, FirstPass, Prefilter, ScanOptions};
 use crate::analysis::facts::FileFnFacts;
-use crate::index::{fn_key, FileFacts};
+use crate::index::FileFacts;
 use crate::source::SourceFile;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
-
-/// How many context files a named-file scan analyses at most: beyond, callees stay unknown.
-const MAX_FOLLOWED: usize = 512;
+use std::collections::HashMap;
 
 /// A context file with its facts.
 pub(super) struct ContextFile {
@@ -32,9 +29,12 @@ pub(super) struct ContextFile {
 #[derive(Default)]
 pub(super) struct Context {
     pub files: Vec<ContextFile>,
-    /// What following calls into the files takes, apart from the files themselves (which
-    /// the index borrows meanwhile).
+    /// What analysing the files takes, apart from the files themselves (which the index
+    /// borrows meanwhile).
     pub follow: Follow,
+    /// Each named file's path in its package and [`FileFacts::stable_hash`]: its part in
+    /// the index fingerprint, the same as when it is a context file of another scan.
+    named: Vec<(String, u128)>,
 }
 
 /// The text of each context file, and the facts caches of their packages.
@@ -42,6 +42,19 @@ pub(super) struct Context {
 pub(super) struct Follow {
     texts: Vec<String>,
     caches: HashMap<usize, cache::PackageCache>,
+    /// The named files of the context's packages: index among the scan's files, package,
+    /// and key in the cache, under which their function facts are kept for the next scan.
+    named: Vec<(usize, usize, String, u128)>,
+}
+
+/// A named file with its facts, and its key in the cache: path in its package, content hash.
+struct NamedFile<'a> {
+    index: usize,
+    package: Option<usize>,
+    rel: String,
+    hash: u128,
+    stable: u128,
+    facts: &'a FileFacts,
 }
 
 /// The context files with their facts: from the facts cache when a file is unchanged,
@@ -59,6 +72,23 @@ pub(super) fn index_context(
     let catalog = &opts.config.catalog;
     let fingerprint = catalog.fingerprint();
     let mut out = Context::default();
+    // the named files, by the key the cache and the fingerprint know them by
+    let named: Vec<NamedFile> = parsed
+        .par_iter()
+        .enumerate()
+        .filter_map(|(index, p)| {
+            let (source, facts) = (p.source.as_ref()?, p.facts.as_ref()?);
+            let path = std::fs::canonicalize(&found[index].path).ok()?;
+            let rel = match owners[index] {
+                Some(package) => path.strip_prefix(&packages.roots[package].root).ok()?,
+                None => &path,
+            };
+            let rel = rel.to_string_lossy().into_owned();
+            let (hash, stable) = (cache::content_hash(&source.text), facts.stable_hash());
+            Some(NamedFile { index, package: owners[index], rel, hash, stable, facts })
+        })
+        .collect();
+    out.named = named.iter().map(|n| (n.rel.clone(), n.stable)).collect();
     let mut by_package: std::collections::BTreeMap<usize, Vec<&Discovered>> = Default::default();
     for (file, package) in context {
         by_package.entry(*package).or_default().push(file);
@@ -106,11 +136,9 @@ pub(super) fn index_context(
             out.follow.texts.push(text);
         }
         let Some(mut cache) = cache else { continue };
-        for (i, p) in parsed.iter().enumerate().filter(|(i, _)| owners[*i] == Some(package)) {
-            let path = std::fs::canonicalize(&found[i].path).ok();
-            if let (Some(source), Some(facts), Some(rel)) = (&p.source, &p.facts, path.as_deref().and_then(rel)) {
-                cache.insert(rel, cache::content_hash(&source.text), facts.stable_hash(), facts.clone());
-            }
+        for n in named.iter().filter(|n| n.package == Some(package)) {
+            cache.insert(n.rel.clone(), n.hash, n.stable, n.facts.clone());
+            out.follow.named.push((n.index, package, n.rel.clone(), n.hash));
         }
         out.follow.caches.insert(package, cache);
     }
@@ -118,13 +146,10 @@ pub(super) fn index_context(
 }
 
 /// A fingerprint of what the context files' analysis depends on besides their own text:
-/// every file's index facts (the named files' among them, `named`) and the configuration.
-/// Function facts cached under another fingerprint are learnt again.
-pub(super) fn index_fingerprint<'a>(
-    files: &'a [ContextFile],
-    named: impl Iterator<Item = &'a FileFacts>,
-    opts: &ScanOptions,
-) -> u128 {
+/// every file's index facts (the named files' and the context files') and the
+/// configuration. It is the same whichever of the files are named. Function facts cached
+/// under another fingerprint are learnt again.
+pub(super) fn index_fingerprint(context: &Context, opts: &ScanOptions) -> u128 {
     let config = &opts.config;
     let settings = format!("{:?}{:?}{:?}{:?}", config.source, config.levels, config.select, config.ignore);
     let mut hash = config.catalog.fingerprint() ^ cache::content_hash(&settings);
@@ -133,8 +158,9 @@ pub(super) fn index_fingerprint<'a>(
     }
     // in no particular order: a context file read from the cache and one parsed again come in
     // different orders, and must give the same fingerprint
-    let mut each: Vec<u128> = files.iter().map(|c| cache::content_hash(&c.key.0) ^ c.stable.rotate_left(7)).collect();
-    each.extend(named.map(FileFacts::stable_hash));
+    let term = |rel: &str, stable: u128| cache::content_hash(rel) ^ stable.rotate_left(7);
+    let mut each: Vec<u128> = context.files.iter().map(|c| term(&c.key.0, c.stable)).collect();
+    each.extend(context.named.iter().map(|(rel, stable)| term(rel, *stable)));
     each.sort_unstable();
     for (n, h) in each.into_iter().enumerate() {
         hash ^= h.rotate_left((n % 127) as u32 + 1).wrapping_mul(n as u128 + 1);
@@ -143,83 +169,55 @@ pub(super) fn index_fingerprint<'a>(
 }
 
 impl Follow {
-    /// The context files that define what the named files call (and the other methods of the
-    /// types their methods borrow), and what those call in turn (up to [`MAX_FOLLOWED`] files),
-    /// each with its file id (`first_id` on, in the order returned), its source and its function
-    /// facts: from the cache when it holds them for the file's text and the index fingerprint
-    /// `index`, else from `analyse`.
-    pub(super) fn callees(
+    /// Every context file's source and function facts, each with its file id (`first_id` on,
+    /// in the order of `files`): from the cache when it holds them for the file's text and
+    /// the index fingerprint `index`, else from `analyse` (and then cached).
+    pub(super) fn summaries(
         &mut self,
         files: &[ContextFile],
-        named: &[&FileFnFacts],
-        packages: &packages::Packages,
         first_id: usize,
         index: u128,
         analyse: impl Fn(usize, &SourceFile, &ContextFile) -> FileFnFacts + Sync,
     ) -> Vec<(SourceFile, FileFnFacts)> {
-        if files.is_empty() {
-            return Vec::new();
-        }
-        // which context files define each function, by the key calls name it with, and the
-        // methods of each type (`krate::Type`, as methods borrowing `self` name it)
-        let mut defined_in: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, c) in files.iter().enumerate() {
-            let krate = crate_name(Some(c.package), packages);
-            for sig in &c.facts.fns {
-                defined_in.entry(fn_key(krate, &sig.module, sig.owner.as_deref(), &sig.name)).or_default().push(i);
-                if let Some(owner) = &sig.owner {
-                    defined_in.entry(format!("{krate}::{owner}")).or_default().push(i);
-                }
-            }
-        }
-        // what a function's facts depend on elsewhere: its callees, and for a method borrowing
-        // `self`, the type's other methods (those that store a guard in it)
-        let wants = |facts: &FileFnFacts| -> Vec<String> {
-            let calls = facts.fns.iter().flat_map(|f| f.calls.iter().map(|c| c.callee.clone()));
-            calls.chain(facts.fns.iter().filter_map(|f| f.borrows_self.clone())).collect()
-        };
-        let mut chosen: HashSet<usize> = HashSet::new();
-        let mut out: Vec<(SourceFile, FileFnFacts)> = Vec::new();
-        let mut wanted: Vec<String> = named.iter().flat_map(|f| wants(f)).collect();
-        while !wanted.is_empty() && out.len() < MAX_FOLLOWED {
-            let mut round: Vec<usize> = wanted.iter().filter_map(|k| defined_in.get(k)).flatten().copied().collect();
-            round.sort_unstable();
-            round.dedup();
-            round.retain(|i| chosen.insert(*i));
-            round.truncate(MAX_FOLLOWED - out.len());
-            let start = first_id + out.len();
-            let round_texts: Vec<String> = round.iter().map(|&i| std::mem::take(&mut self.texts[i])).collect();
-            let known = &self.caches;
-            let analysed: Vec<(SourceFile, FileFnFacts, bool)> = round
-                .par_iter()
-                .zip(round_texts)
-                .enumerate()
-                .map(|(n, (&i, text))| {
-                    let c = &files[i];
-                    let cached = known.get(&c.package).and_then(|cache| cache.summary(&c.key.0, c.key.1, index));
-                    let source = SourceFile::new(c.file.path.clone(), c.file.name.clone(), text);
-                    match cached {
-                        Some(mut facts) => {
-                            facts.relocate(start + n);
-                            (source, facts, false)
-                        }
-                        None => {
-                            let facts = analyse(start + n, &source, c);
-                            (source, facts, true)
-                        }
+        let texts = std::mem::take(&mut self.texts);
+        let known = &self.caches;
+        let analysed: Vec<(SourceFile, FileFnFacts, bool)> = files
+            .par_iter()
+            .zip(texts)
+            .enumerate()
+            .map(|(n, (c, text))| {
+                let cached = known.get(&c.package).and_then(|cache| cache.summary(&c.key.0, c.key.1, index));
+                let source = SourceFile::new(c.file.path.clone(), c.file.name.clone(), text);
+                match cached {
+                    Some(mut facts) => {
+                        facts.relocate(first_id + n);
+                        (source, facts, false)
                     }
-                })
-                .collect();
-            wanted = analysed.iter().flat_map(|(_, f, _)| wants(f)).collect();
-            for (&i, (source, facts, learnt)) in round.iter().zip(analysed) {
-                let c = &files[i];
-                if let (true, Some(cache)) = (learnt, self.caches.get_mut(&c.package)) {
-                    cache.insert_summary(c.key.0.clone(), c.key.1, index, &facts);
+                    None => {
+                        let facts = analyse(first_id + n, &source, c);
+                        (source, facts, true)
+                    }
                 }
-                out.push((source, facts));
+            })
+            .collect();
+        let mut out = Vec::with_capacity(analysed.len());
+        for (c, (source, facts, learnt)) in files.iter().zip(analysed) {
+            if let (true, Some(cache)) = (learnt, self.caches.get_mut(&c.package)) {
+                cache.insert_summary(c.key.0.clone(), c.key.1, index, &facts);
             }
+            out.push((source, facts));
         }
         out
+    }
+
+    /// Keeps the named files' function facts (`of(i)` for the scan's file `i`) in the cache,
+    /// under the index fingerprint `index`: when another file is named next, they are context.
+    pub(super) fn remember_named<'a>(&mut self, index: u128, of: impl Fn(usize) -> &'a FileFnFacts) {
+        for (i, package, rel, hash) in std::mem::take(&mut self.named) {
+            if let Some(cache) = self.caches.get_mut(&package) {
+                cache.insert_summary(rel, hash, index, of(i));
+            }
+        }
     }
 
     /// Writes the facts caches back.

@@ -147,8 +147,9 @@ fn scan_discovered(
         load_wanted_consts(&mut parsed, &found, &owners, opts, &prefilter);
 
         // the other files of named files' packages: evidence
-        let context::Context { files: context, mut follow } =
-            context::index_context(&context, &found, &parsed, &owners, opts, &packages, &prefilter);
+        let context = context::index_context(&context, &found, &parsed, &owners, opts, &packages, &prefilter);
+        let fingerprint = (!context.files.is_empty()).then(|| context::index_fingerprint(&context, opts));
+        let context::Context { files: context, mut follow, .. } = context;
 
         // the crate indexes
         let mut groups: HashMap<Option<usize>, Vec<&FileFacts>> = HashMap::new();
@@ -175,17 +176,16 @@ fn scan_discovered(
             .map(|(id, (p, owner))| second_pass_of(id, &found[id], p, crate_view(owner), opts))
             .inspect(|_| bump(&Progress::file_analysed))
             .collect();
-        // what the named files call in their context files, analysed for its summaries
-        let followed = if context.is_empty() {
-            Vec::new()
-        } else {
-            let named: Vec<&FileFnFacts> = analysed.iter().map(|(_, facts)| facts).collect();
-            let fingerprint =
-                context::index_fingerprint(&context, parsed.iter().filter_map(|p| p.facts.as_ref()), opts);
-            follow.callees(&context, &named, &packages, found.len(), fingerprint, |id, source, c| {
-                let policy = opts.config.policy_for(&source.path);
-                second_pass(id, source, &c.facts, crate_view(&Some(c.package)), &opts.rules, catalog, policy).1
-            })
+        // the context files' summaries: what the named files call and what calls them
+        let followed = match fingerprint {
+            None => Vec::new(),
+            Some(fingerprint) => {
+                follow.remember_named(fingerprint, |i| &analysed[i].1);
+                follow.summaries(&context, found.len(), fingerprint, |id, source, c| {
+                    let policy = opts.config.policy_for(&source.path);
+                    second_pass(id, source, &c.facts, crate_view(&Some(c.package)), &opts.rules, catalog, policy).1
+                })
+            }
         };
         follow.save();
 

@@ -19,7 +19,8 @@ pub(super) struct Plan {
     pub packages: packages::Packages,
     /// How many files of `found` were discovered, and so are reported.
     pub reported: usize,
-    /// When files are named: the other files of their packages, indexed but never analysed.
+    /// When files are named: the other files of the workspace they need, indexed and analysed
+    /// but never reported.
     pub context: Vec<(Discovered, usize)>,
 }
 
@@ -31,7 +32,7 @@ pub(super) fn plan(opts: &ScanOptions, mut found: Vec<Discovered>) -> Plan {
     let scanned: BTreeSet<usize> = owners.iter().flatten().copied().collect();
     let named_files = opts.paths.iter().any(|p| p.is_file());
     // a scanned library's callers in its workspace tell where requests and loops reach it
-    let dependents = if named_files { BTreeSet::new() } else { packages.dependents(&scanned) };
+    let dependents = packages.dependents(&scanned);
     let closure = packages.closure(scanned.into_iter().chain(dependents));
     // files found by the walk are reported; the rest of the workspace they need is evidence
     let reported = found.len();
@@ -57,9 +58,10 @@ pub(super) fn plan(opts: &ScanOptions, mut found: Vec<Discovered>) -> Plan {
 }
 
 /// The other Rust files of the packages of files named on the command line (the pre-commit
-/// hook names only the staged files), with their package: their facts feed the index so
-/// evidence defined elsewhere in the crate (aliases, fields, signatures) is seen. They are
-/// not analysed or reported.
+/// hook names only the staged files), of the workspace members depending on them and of the
+/// crates those reach by path, with their package: evidence, as in a scan of the whole
+/// workspace (aliases, fields, signatures, and the summaries of callees and callers). They
+/// are not reported.
 fn context_files(
     opts: &ScanOptions,
     found: &[Discovered],
@@ -76,8 +78,11 @@ fn context_files(
         .zip(owners)
         .filter(|(f, _)| named.contains(&f.path.as_path()) && f.config.is_none())
         .filter_map(|(_, owner)| *owner);
-    // the named files' packages and every crate they reach by path
-    let wanted = packages.closure(of_named).into_iter().filter(|p| closure.contains(p));
+    // the named files' packages, the workspace members that depend on them, and every crate
+    // those reach by path
+    let of_named: BTreeSet<usize> = of_named.collect();
+    let dependents = packages.dependents(&of_named);
+    let wanted = packages.closure(of_named.into_iter().chain(dependents)).into_iter().filter(|p| closure.contains(p));
     let scanned: std::collections::HashSet<PathBuf> =
         found.iter().filter_map(|f| std::fs::canonicalize(&f.path).ok()).collect();
     let shown = workspace::shown_names();
