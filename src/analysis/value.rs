@@ -13,22 +13,54 @@ pub struct Evidence {
     pub span: Option<Span>,
 }
 
-/// Layers still wrapped around a value: a future to await, a `Result`/`Option` to unwrap.
+/// Layers still wrapped around a value: a once-cell to read, a future to await, a
+/// `Result`/`Option` to unwrap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Wrapped {
+    /// Still in a once-cell (`static DB: OnceLock<PgPool>`), read with `.get()` and the like.
+    pub once: Option<OnceCell>,
     /// Still a future (`pool.acquire()` before `.await`).
     pub future: bool,
     /// Still a `Result`/`Option` (before `?`, `unwrap`, `Ok(..)` patterns).
     pub fallible: bool,
 }
 
+/// The kind of once-cell a value is in: how reading it initialises it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnceCell {
+    /// `std`'s and `once_cell`'s: `.get_or_init(f)` returns the value.
+    Sync,
+    /// tokio's: `.get_or_init(f)` returns a future of it.
+    Async,
+}
+
 impl Wrapped {
     /// Nothing left to unwrap.
-    pub const NONE: Wrapped = Wrapped { future: false, fallible: false };
+    pub const NONE: Wrapped = Wrapped { once: None, future: false, fallible: false };
+
+    /// Still a future and a `Result` or `Option` as said.
+    pub const fn of(future: bool, fallible: bool) -> Wrapped {
+        Wrapped { once: None, future, fallible }
+    }
 
     /// True when the value is the bare guard or pool.
     pub fn is_bare(&self) -> bool {
-        !self.future && !self.fallible
+        self.once.is_none() && !self.future && !self.fallible
+    }
+
+    /// The value read out of its once-cell with `method`: `.get()` gives an `Option` of it,
+    /// `.get_or_init(..)` the value itself (in a future for tokio's cell); `None` for other
+    /// methods, or when the value is in no once-cell.
+    pub fn read_once(self, method: &str) -> Option<Wrapped> {
+        let cell = self.once?;
+        let read = Wrapped { once: None, ..self };
+        match method {
+            "get" | "get_mut" => Some(Wrapped { fallible: true, ..read }),
+            "wait" | "get_unchecked" | "force" => Some(read),
+            "get_or_init" => Some(Wrapped { future: cell == OnceCell::Async, ..read }),
+            "get_or_try_init" => Some(Wrapped { future: cell == OnceCell::Async, fallible: true, ..read }),
+            _ => None,
+        }
     }
 }
 

@@ -62,6 +62,16 @@ impl<'a> BodyCx<'a> {
         let class = match class {
             // `Lazy<PgPool>` and `LazyLock<PgPool>` dereference to the pool
             TypeClass::Holder(h, inner) if matches!(h.as_str(), "Lazy" | "LazyLock") => *inner,
+            // `OnceLock<PgPool>`: a pool once read out of the cell (`.get()`, `.get_or_init(..)`)
+            TypeClass::Holder(h, inner)
+                if matches!(h.as_str(), "OnceLock" | "OnceCell")
+                    && wrapped.is_bare()
+                    && matches!(*inner, TypeClass::Pool(_)) =>
+            {
+                let tokio = matches!(unreferenced(ty), TypeRef::Path { segments, .. } if segments[0] == "tokio");
+                wrapped.once = Some(if tokio { OnceCell::Async } else { OnceCell::Sync });
+                *inner
+            }
             // `Option<PgPool>` is a pool still to unwrap (`Some(p)`, `?`, `.unwrap()`)
             TypeClass::Holder(h, inner)
                 if h == "Option" && !wrapped.fallible && matches!(*inner, TypeClass::Pool(_)) =>
@@ -177,7 +187,7 @@ impl<'a> BodyCx<'a> {
             return Value::Unknown;
         };
         let (ty, fallible) = peel_fallible(ret);
-        let wrapped = Wrapped { future: sig.is_async, fallible };
+        let wrapped = Wrapped::of(sig.is_async, fallible);
         let view = self.file.index.for_fn(sig);
         self.value_of_type_in(view, ty, || format!("is returned by `{shown}` (declared `-> {ret}`)"), wrapped)
     }
@@ -428,7 +438,7 @@ impl<'a> BodyCx<'a> {
                         ),
                         span: Some(span),
                     },
-                    wrapped: Wrapped { future: false, fallible: true },
+                    wrapped: Wrapped::of(false, true),
                     owned: true,
                     carrier: None,
                 };
@@ -483,6 +493,12 @@ impl<'a> BodyCx<'a> {
             return self.classify(&m.receiver);
         }
         let recv = self.classify(&m.receiver);
+        // `DB.get()`, `DB.get_or_init(..)` on a once-cell holding a pool: the pool
+        if let Value::Pool { krate, evidence, wrapped } = &recv {
+            if let Some(wrapped) = wrapped.read_once(&method) {
+                return Value::Pool { krate: *krate, evidence: evidence.clone(), wrapped };
+            }
+        }
         if matches!(method.as_str(), "clone" | "get_ref" | "into_inner" | "as_ref") && m.args.is_empty() {
             return match recv {
                 Value::Pool { .. } | Value::Struct(_) => recv,
@@ -519,7 +535,7 @@ impl<'a> BodyCx<'a> {
         }
         // `registry.get(name)`, `hooks.first()`: an element, if there is one
         if matches!(method.as_str(), "get" | "get_mut" | "first" | "last" | "front" | "back") {
-            return self.element_in(&recv, &m.receiver, true, Wrapped { future: false, fallible: true });
+            return self.element_in(&recv, &m.receiver, true, Wrapped::of(false, true));
         }
         Value::Unknown
     }
@@ -762,7 +778,7 @@ fn acquired(krate: usize, kind: GuardKind, is_async: bool, returns: Returns, evi
         krate: Some(krate),
         kind,
         evidence,
-        wrapped: Wrapped { future: is_async, fallible: returns != Returns::Value },
+        wrapped: Wrapped::of(is_async, returns != Returns::Value),
         owned: true,
         carrier: None,
     }

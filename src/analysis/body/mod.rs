@@ -27,7 +27,7 @@ use super::facts::{
     AcquireFact, CallFact, Construction, FileFnFacts, FnFacts, GuardSource, HeldGuard, PerItem, StoredGuard,
 };
 use super::settings::{GroupKey, PoolBuild, SettingSite};
-use super::value::{Evidence, Stored, Value, Wrapped};
+use super::value::{Evidence, OnceCell, Stored, Value, Wrapped};
 use super::FileCx;
 use crate::catalog::{path_ends_with, path_ends_with_any, GuardKind, Returns};
 use crate::catalog::{SettingForm, SettingRole};

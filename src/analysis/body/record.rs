@@ -47,6 +47,13 @@ impl BodyCx<'_> {
             {
                 self.place_key(&m.receiver)
             }
+            // a pool read out of its once-cell is the cell: `DB.get().unwrap()`,
+            // `DB.get_or_init(init).await` name `DB`
+            syn::Expr::MethodCall(m) if self.reads_pool_cell(m) => self.place_key(&m.receiver),
+            syn::Expr::Await(a) => match strip_parens(&a.base) {
+                syn::Expr::MethodCall(m) if self.reads_pool_cell(m) => self.place_key(&m.receiver),
+                _ => None,
+            },
             // an accessor of shared state is a place: `req.app()`, `self.get_ready()?`,
             // `context.pool()` name the same state each time they are called
             syn::Expr::Try(t) => match strip_parens(&t.expr) {
@@ -64,6 +71,25 @@ impl BodyCx<'_> {
             }
             syn::Expr::Field(f) => Some(format!("{}.{}", self.place_key(&f.base)?, member_name(&f.member))),
             _ => None,
+        }
+    }
+
+    /// Whether a call reads a pool out of its once-cell (`DB.get()`, `DB.get_or_init(init)`),
+    /// or unwraps a pool so read (`.unwrap()`, `.expect(..)`).
+    fn reads_pool_cell(&self, m: &syn::ExprMethodCall) -> bool {
+        let method = m.method.to_string();
+        if !matches!(
+            method.as_str(),
+            "unwrap" | "expect" | "get" | "get_mut" | "wait" | "get_or_init" | "get_or_try_init"
+        ) {
+            return false;
+        }
+        match self.classify(&m.receiver) {
+            Value::Pool { wrapped, .. } => {
+                wrapped.read_once(&method).is_some()
+                    || (matches!(method.as_str(), "unwrap" | "expect") && wrapped.fallible)
+            }
+            _ => false,
         }
     }
 
@@ -565,6 +591,35 @@ impl BodyCx<'_> {
         }
         for call in self.facts.calls.iter_mut().rev().take_while(|c| c.span == span) {
             call.result_dies = true;
+        }
+    }
+
+    /// After `let name = <construction>;` with `rest` the statements after it: a pool or
+    /// connection made in a loop or per-item closure and then put into a collection (by
+    /// value, whatever wraps it: `workers.push(Worker::new(conn))`) is kept beyond its item.
+    /// That is a pool per shard or a connection per worker, made once each, not per item.
+    pub(super) fn note_kept_construction(&mut self, local: &syn::Local, rest: &[syn::Stmt]) {
+        let (Some(names), Some(init)) = (unwrapped_bindings(&local.pat), &local.init) else { return };
+        let init = self.file.span(&*init.expr);
+        let made_here = |c: &Construction| c.per_item.is_some() && init.start <= c.span.start && c.span.end <= init.end;
+        if !self.facts.constructions.last().is_some_and(made_here) {
+            return;
+        }
+        let sinks = &self.file.catalog.std.accumulate.sinks;
+        if names.iter().any(|n| kept_in_collection(n, rest, sinks)) {
+            for c in self.facts.constructions.iter_mut().rev().take_while(|c| made_here(c)) {
+                c.per_item = None;
+            }
+        }
+    }
+
+    /// The constructions recorded since the `since`-th are kept (put into a collection), not
+    /// made per item, except those in the `deferred` closures and async blocks.
+    pub(super) fn keep_constructions_since(&mut self, since: usize, deferred: &[Span]) {
+        for c in self.facts.constructions.iter_mut().skip(since) {
+            if !deferred.iter().any(|d| d.start <= c.span.start && c.span.end <= d.end) {
+                c.per_item = None;
+            }
         }
     }
 

@@ -530,6 +530,96 @@ const ESCAPING_METHODS: &[&str] = &["clone", "into", "to_owned", "into_inner", "
 /// (`name.connection()`) or a borrow (`&name`, `&mut name`). A bare use (an argument, a
 /// struct field, the block's value, a macro argument), a clone, a field path or a new binding
 /// of the name counts as the value escaping.
+/// The closures and async blocks in an expression: code that runs later, elsewhere.
+pub(super) fn deferred_bodies(e: &syn::Expr) -> Vec<&syn::Expr> {
+    struct Deferred<'e> {
+        found: Vec<&'e syn::Expr>,
+    }
+    impl<'e> Visit<'e> for Deferred<'e> {
+        fn visit_expr(&mut self, e: &'e syn::Expr) {
+            match e {
+                syn::Expr::Closure(_) | syn::Expr::Async(_) => self.found.push(e),
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+    }
+    let mut deferred = Deferred { found: Vec::new() };
+    deferred.visit_expr(e);
+    deferred.found
+}
+
+/// Whether `name` is put by value into a collection in `rest`: an argument of a sink method
+/// (`push`, `insert`, …) that holds it, not borrowed and not as a method's receiver
+/// (`shards.insert(key, pool)`, `workers.push(Worker::new(conn))`, `staged.push((batch, lease))`).
+pub(super) fn kept_in_collection(name: &syn::Ident, rest: &[syn::Stmt], sinks: &[String]) -> bool {
+    /// Finds `name` by value in an expression (any use of it in a `move` closure).
+    struct ByValue<'n> {
+        name: &'n syn::Ident,
+        found: bool,
+        in_move: bool,
+    }
+    impl<'ast> Visit<'ast> for ByValue<'_> {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            match e {
+                syn::Expr::Reference(_) if !self.in_move => {}
+                syn::Expr::Closure(c) if c.capture.is_none() && !self.in_move => {}
+                syn::Expr::Closure(c) => {
+                    let outer = std::mem::replace(&mut self.in_move, true);
+                    self.visit_expr(&c.body);
+                    self.in_move = outer;
+                }
+                syn::Expr::MethodCall(m) if !self.in_move => m.args.iter().for_each(|a| self.visit_expr(a)),
+                syn::Expr::Path(p) => self.found |= p.qself.is_none() && p.path.is_ident(self.name),
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+    }
+    /// Finds a sink call holding it, on a collection not made after it (which would die
+    /// with it).
+    struct Sinks<'n, 's> {
+        name: &'n syn::Ident,
+        sinks: &'s [String],
+        made_after: Vec<syn::Ident>,
+        kept: bool,
+    }
+    impl<'ast> Visit<'ast> for Sinks<'_, '_> {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            let pat = match &l.pat {
+                syn::Pat::Type(t) => &*t.pat,
+                other => other,
+            };
+            if let syn::Pat::Ident(p) = pat {
+                self.made_after.push(p.ident.clone());
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let into_later = matches!(strip_parens(&m.receiver), syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|id| self.made_after.contains(id)));
+            if !into_later && self.sinks.iter().any(|s| m.method == s) {
+                let mut by_value = ByValue { name: self.name, found: false, in_move: false };
+                m.args.iter().for_each(|a| by_value.visit_expr(a));
+                self.kept |= by_value.found;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut kept = Sinks { name, sinks, made_after: Vec::new(), kept: false };
+    rest.iter().for_each(|s| kept.visit_stmt(s));
+    if kept.kept {
+        return true;
+    }
+    // moved into what a later `let` binds (`let worker = Worker::new(conn);`): kept when that is
+    rest.iter().enumerate().any(|(i, stmt)| {
+        let syn::Stmt::Local(syn::Local { pat: syn::Pat::Ident(bound), init: Some(init), .. }) = stmt else {
+            return false;
+        };
+        let mut by_value = ByValue { name, found: false, in_move: false };
+        by_value.visit_expr(&init.expr);
+        by_value.found && bound.ident != *name && kept_in_collection(&bound.ident, &rest[i + 1..], sinks)
+    })
+}
+
 pub(super) fn used_in_place_only(name: &syn::Ident, rest: &[syn::Stmt]) -> bool {
     struct Uses<'n> {
         name: &'n syn::Ident,

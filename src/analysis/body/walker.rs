@@ -37,6 +37,7 @@ impl Walker<'_, '_> {
             diverges |= self.stmt(stmt, tail && last);
             if let syn::Stmt::Local(local) = stmt {
                 self.body.note_local_result(local, &b.stmts[i + 1..]);
+                self.body.note_kept_construction(local, &b.stmts[i + 1..]);
                 for r in self.rules {
                     r.check_local(&self.body, local, &b.stmts[i + 1..], self.out);
                 }
@@ -493,6 +494,7 @@ impl Walker<'_, '_> {
         if chain.is_some() {
             self.body.group_override = chain;
         }
+        let constructions = self.body.facts.constructions.len();
         for a in &m.args {
             d |= self.expr(a);
             self.note_move(a);
@@ -504,6 +506,12 @@ impl Walker<'_, '_> {
         self.body.group_override = saved_group;
         self.body.closure_context = saved_context;
         self.body.in_place_with = saved_in_place;
+        // `shards.insert(name, PgPool::connect(dsn).await?)`: kept, not made per item (unless
+        // made in a closure or task the collection keeps, and dropped there)
+        if self.body.file.catalog.std.accumulate.sinks.contains(&method) {
+            let deferred: Vec<Span> = m.args.iter().flat_map(deferred_bodies).map(|e| self.body.file.span(e)).collect();
+            self.body.keep_constructions_since(constructions, &deferred);
+        }
         self.body.record_method_call(m);
         if !self.body.in_async() && self.body.is_blocking_client_call(m) {
             self.wait(Wait { span: self.body.file.span(m), exprs: vec![&*m.receiver], how: "blocking HTTP call" });
