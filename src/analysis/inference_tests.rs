@@ -364,3 +364,45 @@ fn an_ambiguous_name_without_a_path_that_tells_stays_unknown() {
     let src = format!("{TWO_CONNECTIONS} async fn h(c: &Connection) {{ let x = &c.conn; }}");
     check(&src, "h", "x", "unknown", &[]);
 }
+
+const ONCE: &str = r#"
+use std::sync::OnceLock;
+use deadpool_postgres::{Object, Pool, PoolError};
+static PG_POOL: OnceLock<Pool> = OnceLock::new();
+static REDIS: once_cell::sync::OnceCell<Pool> = once_cell::sync::OnceCell::new();
+pub struct DB;
+impl DB {
+    pub async fn pg() -> Result<Object, PoolError> { PG_POOL.get().expect("initialised").get().await }
+    pub async fn cache() -> Result<Object, PoolError> { REDIS.get().unwrap().get().await }
+}
+"#;
+
+#[test]
+fn a_once_cells_content_is_the_static_pool() {
+    let src = format!("{ONCE} async fn h() {{ let db = PG_POOL.get().unwrap(); }}");
+    check(&src, "h", "db", "pool", &[]);
+    let src = format!(
+        "{ONCE} async fn h() -> Result<(), PoolError> {{ let c = PG_POOL.get().unwrap().get().await?; Ok(()) }}"
+    );
+    check(&src, "h", "c", "guard", &["PG_POOL"]);
+}
+
+#[test]
+fn an_accessor_of_a_static_pool_hands_out_its_connections() {
+    let src = format!("{ONCE} async fn h() -> Result<(), PoolError> {{ let c = DB::pg().await?; Ok(()) }}");
+    check(&src, "h", "c", "guard", &["PG_POOL"]);
+    let src = format!("{ONCE} async fn h() -> Result<(), PoolError> {{ let c = DB::cache().await?; Ok(()) }}");
+    check(&src, "h", "c", "guard", &["REDIS"]);
+}
+
+#[test]
+fn an_item_of_the_crate_reexported_under_a_new_name_is_that_item() {
+    let src = r#"
+pub mod pg {
+    pub type Lease = sqlx::pool::PoolConnection<sqlx::Postgres>;
+}
+pub use pg::Lease as DbConn;
+async fn h(conn: DbConn) { let c = conn; }
+"#;
+    check(src, "h", "c", "guard", &[]);
+}

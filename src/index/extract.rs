@@ -229,7 +229,8 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
     }
 
     /// `pub use sqlx::PgPool as Db;`: a catalogued crate's type re-exported under a name of the
-    /// crate's is an alias of it, for every module that imports it (`use crate::Db;`).
+    /// crate's is an alias of it, for every module that imports it (`use crate::Db;`), and so
+    /// is the crate's own item re-exported under a new name (`pub use pg::Lease as DbConn;`).
     fn visit_item_use(&mut self, i: &'ast syn::ItemUse) {
         if matches!(i.vis, syn::Visibility::Inherited) {
             return;
@@ -237,7 +238,8 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
         let mut imported = UseMap::default();
         imported.add_tree(&mut Vec::new(), &i.tree);
         for (name, full) in imported.names {
-            if full.len() > 1 && self.catalog.crates_for_path(&full).next().is_some() {
+            let renamed = full.last().is_some_and(|last| *last != name);
+            if full.len() > 1 && (renamed || self.catalog.crates_for_path(&full).next().is_some()) {
                 self.facts.aliases.push((name, TypeRef::Path { segments: full, args: Vec::new() }));
             }
         }
