@@ -538,3 +538,31 @@ fn pool_per_call_help_fits_the_case() {
         "{handlers:?}"
     );
 }
+
+/// The help of a hold that cannot be released early names the guard's next use after the
+/// wait, not a use earlier in the same statement.
+#[test]
+fn the_next_use_named_in_the_help_comes_after_the_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"use sqlx::PgPool;
+pub async fn approve(pool: &PgPool, approved: bool) -> sqlx::Result<()> {
+    let mut txn = pool.begin().await?;
+    if approved {
+        sqlx::query("INSERT INTO members DEFAULT VALUES")
+            .execute(&mut *txn)
+            .await?;
+        notify().await;
+    }
+    sqlx::query("UPDATE requests SET done = true").execute(&mut *txn).await?;
+    txn.commit().await
+}
+async fn notify() {}
+"#;
+    std::fs::write(dir.path().join("approve.rs"), src).unwrap();
+    let (_, json, _) = run(&["check", dir.path().to_str().unwrap(), "--format", "json", "--no-cache"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let held = &doc["diagnostics"][0];
+    assert_eq!((held["rule"].as_str(), held["line"].as_u64()), (Some("conn-held-while-waiting"), Some(8)), "{json}");
+    let help = held["help"].as_str().unwrap();
+    assert!(help.contains("used again on line 10"), "{help}");
+}

@@ -135,6 +135,21 @@ pub fn first_ident_named(
     })
 }
 
+/// The lines (1-based, relative to the tokens' text) of the idents among `names`, in order.
+pub fn lines_of_idents_named(
+    tokens: impl IntoIterator<Item = proc_macro2::TokenTree>,
+    names: &[&str],
+    out: &mut Vec<usize>,
+) {
+    for t in tokens {
+        match t {
+            proc_macro2::TokenTree::Ident(i) if names.iter().any(|n| i == n) => out.push(i.span().start().line),
+            proc_macro2::TokenTree::Group(g) => lines_of_idents_named(g.stream(), names, out),
+            _ => {}
+        }
+    }
+}
+
 /// Source text as one line for a message: a chain split over lines joins back
 /// (`deadpool\n    .get()` → `deadpool.get()`), other line breaks become a space, and text
 /// longer than 80 characters is cut with `…`.

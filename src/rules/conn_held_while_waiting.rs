@@ -91,7 +91,7 @@ impl Rule for ConnHeldWhileWaiting {
         // a use after the wait (or on the next turn of a loop around both) makes the last use
         // so far not the last: no `drop` there, and no label that calls it the last
         let used_later = match cx.statement_in_scope(first.scope) {
-            Some(stmt) => cx.mentioned_after(first_id, stmt.start),
+            Some(stmt) => cx.mentioned_after(first_id, stmt.start, file.line(wait.span)),
             None => Some(file.line(wait.span)),
         };
         let last = first.last_use.filter(|u| u.start < wait.span.start);

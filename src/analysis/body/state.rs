@@ -48,10 +48,16 @@ impl<'a> BodyCx<'a> {
     /// is written again there, or when the guard is not bound in a block. Read from the tokens,
     /// so uses in macros count too; a shadowing binding is taken for a use, which only ever
     /// makes the answer more cautious.
-    pub fn mentioned_after(&self, id: usize, from: usize) -> Option<usize> {
+    ///
+    /// The line given is the first such mention after line `past` (the first one when none is
+    /// after it: a use on the next turn of a loop).
+    pub fn mentioned_after(&self, id: usize, from: usize, past: usize) -> Option<usize> {
         let (tokens, names) = self.rest_of_block(id, from)?;
-        let line = crate::analysis::first_ident_named(tokens, &names)?.span().start().line;
-        Some(self.file.source.line_index(from) + line)
+        let base = self.file.source.line_index(from);
+        let mut lines = Vec::new();
+        crate::analysis::lines_of_idents_named(tokens, &names, &mut lines);
+        let first = *lines.first()?;
+        Some(base + lines.into_iter().find(|&l| base + l > past).unwrap_or(first))
     }
 
     /// What the statements after a transaction's `begin` (to the end of its block) do with it.
