@@ -425,6 +425,10 @@ pub struct GuardFlow {
     /// Calls whose closure receives their first argument as a threaded state.
     #[serde(default)]
     pub state_threading: Vec<String>,
+    /// Types that always carry a lifetime, elided or not (`BoxStream<Row>` is
+    /// `BoxStream<'_, Row>`): a function returning one returns a borrow of its arguments.
+    #[serde(default)]
+    pub borrowing_types: Vec<String>,
 }
 
 /// What a task waits on besides plain awaits.

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the facts' layout or extraction changes.
-const FORMAT: u32 = 9;
+const FORMAT: u32 = 10;
 
 /// The cache folder: `$POOLCHECK_CACHE_DIR`, else `$XDG_CACHE_HOME/poolcheck`, else
 /// `~/.cache/poolcheck`.

@@ -98,10 +98,42 @@ impl Extractor<'_> {
             has_self: matches!(sig.inputs.first(), Some(syn::FnArg::Receiver(_))),
             self_by_value: matches!(sig.inputs.first(),
                 Some(syn::FnArg::Receiver(r)) if r.reference.is_none() && !matches!(*r.ty, syn::Type::Reference(_))),
+            ret_borrows: match &sig.output {
+                syn::ReturnType::Type(_, ty) => borrows(ty, &self.catalog.std.guards.borrowing_types),
+                syn::ReturnType::Default => false,
+            },
             module: self.module.clone(),
             krate: String::new(),
         }
     }
+}
+
+/// Whether a value of a type borrows from something: the type names a lifetime other than
+/// `'static` (`BoxStream<'_, Row>`, `impl Stream + 'a`), or is one of `borrowing` with its
+/// lifetime elided (`BoxStream<Row>`).
+fn borrows(ty: &syn::Type, borrowing: &[String]) -> bool {
+    struct Lifetimes<'b> {
+        borrowing: &'b [String],
+        found: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Lifetimes<'_> {
+        fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+            self.found |= l.ident != "static";
+        }
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            let elided = match &s.arguments {
+                syn::PathArguments::AngleBracketed(a) => {
+                    !a.args.iter().any(|g| matches!(g, syn::GenericArgument::Lifetime(_)))
+                }
+                _ => true,
+            };
+            self.found |= elided && self.borrowing.iter().any(|b| s.ident == b);
+            syn::visit::visit_path_segment(self, s);
+        }
+    }
+    let mut found = Lifetimes { borrowing, found: false };
+    syn::visit::Visit::visit_type(&mut found, ty);
+    found.found
 }
 
 impl Extractor<'_> {

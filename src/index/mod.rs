@@ -45,6 +45,10 @@ pub struct FnSig {
     /// moves its receiver.
     #[serde(default)]
     pub self_by_value: bool,
+    /// Its declared return type names a lifetime (`-> BoxStream<'_, Row>`): what it returns
+    /// borrows from its arguments, and a guard lent to it stays in use while that lives.
+    #[serde(default)]
+    pub ret_borrows: bool,
     /// Module path of the function within its crate (`routes::users`).
     pub module: Vec<String>,
     /// The crate defining it (set when the crate's index is built; empty outside a package).

@@ -432,7 +432,7 @@ impl BodyCx<'_> {
 
     /// The workspace function a path names as written (`list_users`, `routes::show`),
     /// through the file's imports.
-    fn resolve_fn_path(&self, p: &syn::Path) -> Option<&FnSig> {
+    pub(super) fn resolve_fn_path(&self, p: &syn::Path) -> Option<&FnSig> {
         match lower_path(p, self.file.uses, self.self_ty.as_ref()) {
             TypeRef::Path { segments, .. } => self.resolve_fn(&segments),
             _ => None,

@@ -295,10 +295,35 @@ impl<'a> BodyCx<'a> {
             return ids;
         }
         let borrows_pending = self.in_async() && !contains_await(init);
-        if borrows_pending || self.is_derived_call(init) || is_reborrow(init) {
+        if borrows_pending || self.is_derived_call(init) || is_reborrow(init) || self.is_borrowing_call(init) {
             ids
         } else {
             Vec::new()
+        }
+    }
+
+    /// A call of a workspace function whose result borrows from its arguments (its return
+    /// type names a lifetime: `-> BoxStream<'_, Row>`), through `.await`, `?` and unwrapping:
+    /// a guard lent to it is in use while the result lives.
+    fn is_borrowing_call(&self, e: &syn::Expr) -> bool {
+        match strip_parens(e) {
+            syn::Expr::Try(t) => self.is_borrowing_call(&t.expr),
+            syn::Expr::Await(a) => self.is_borrowing_call(&a.base),
+            syn::Expr::MethodCall(m) if self.hands_value_on(&m.method.to_string()) => {
+                self.is_borrowing_call(&m.receiver)
+            }
+            syn::Expr::Call(c) => match strip_parens(&c.func) {
+                syn::Expr::Path(p) => self.resolve_fn_path(&p.path).is_some_and(|sig| sig.ret_borrows),
+                _ => false,
+            },
+            syn::Expr::MethodCall(m) => {
+                let recv = self.classify(&m.receiver);
+                let Some(item) = recv.item() else { return false };
+                self.methods_of(item, &m.method.to_string())
+                    .and_then(|(sigs, _)| unique(sigs))
+                    .is_some_and(|sig| sig.ret_borrows)
+            }
+            _ => false,
         }
     }
 
