@@ -269,7 +269,10 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
         }
         let mut imported = UseMap::default();
         imported.add_tree(&mut Vec::new(), &i.tree);
-        for (name, full) in imported.names {
+        // in order of name: facts must not depend on a map's order (their hash keys the cache)
+        let mut names: Vec<(String, Vec<String>)> = imported.names.into_iter().collect();
+        names.sort_unstable();
+        for (name, full) in names {
             let renamed = full.last().is_some_and(|last| *last != name);
             if full.len() > 1 && (renamed || self.catalog.crates_for_path(&full).next().is_some()) {
                 self.facts.aliases.push((name, TypeRef::Path { segments: full, args: Vec::new() }));

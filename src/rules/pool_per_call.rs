@@ -26,7 +26,10 @@ declare_rule! {
     /// Where a caller that runs per request lets it die (binds it and only calls methods on it
     /// or borrows it), the construction in the helper is reported with that path; where a loop
     /// or iterator lets it die within the item, the helper's call in the loop is reported.
-    /// Callers that keep the pool (push it, store it, return it) are not per call.
+    /// Callers that keep the pool (push it, store it, return it) are not per call. Likewise a
+    /// pool or connection made in a loop and put by value into a collection made before the
+    /// loop (a pool per shard in a map, a connection per worker in the list of workers) is made
+    /// once per element the program keeps, not per item.
     ///
     /// ### Why it drains a pool
     /// Connections then multiply with traffic instead of being reused: each request or item
