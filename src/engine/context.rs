@@ -72,6 +72,10 @@ pub(super) fn index_context(
     let catalog = &opts.config.catalog;
     let fingerprint = catalog.fingerprint();
     let mut out = Context::default();
+    // a folder scan has no context; nor has a named file alone in its package
+    if context.is_empty() {
+        return out;
+    }
     // the named files, by the key the cache and the fingerprint know them by
     let named: Vec<NamedFile> = parsed
         .par_iter()

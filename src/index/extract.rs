@@ -273,7 +273,10 @@ impl<'ast> syn::visit::Visit<'ast> for Extractor<'_> {
         let mut names: Vec<(String, Vec<String>)> = imported.names.into_iter().collect();
         names.sort_unstable();
         for (name, full) in names {
-            let renamed = full.last().is_some_and(|last| *last != name);
+            // a type renamed (types are written in upper camel case; functions and modules,
+            // renamed far more often, are not)
+            let is_type = |n: &str| n.starts_with(|c: char| c.is_ascii_uppercase());
+            let renamed = full.last().is_some_and(|last| *last != name && is_type(last) && is_type(&name));
             if full.len() > 1 && (renamed || self.catalog.crates_for_path(&full).next().is_some()) {
                 self.facts.aliases.push((name, TypeRef::Path { segments: full, args: Vec::new() }));
             }

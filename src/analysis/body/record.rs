@@ -599,6 +599,10 @@ impl BodyCx<'_> {
     /// value, whatever wraps it: `workers.push(Worker::new(conn))`) is kept beyond its item.
     /// That is a pool per shard or a connection per worker, made once each, not per item.
     pub(super) fn note_kept_construction(&mut self, local: &syn::Local, rest: &[syn::Stmt]) {
+        // most `let`s follow no construction made per item
+        if self.facts.constructions.last().is_none_or(|c| c.per_item.is_none()) {
+            return;
+        }
         let (Some(names), Some(init)) = (unwrapped_bindings(&local.pat), &local.init) else { return };
         let init = self.file.span(&*init.expr);
         let made_here = |c: &Construction| c.per_item.is_some() && init.start <= c.span.start && c.span.end <= init.end;
