@@ -128,26 +128,21 @@ pub fn first_ident_named(
     tokens: impl IntoIterator<Item = proc_macro2::TokenTree>,
     names: &[&str],
 ) -> Option<proc_macro2::Ident> {
-    tokens.into_iter().find_map(|t| match t {
-        proc_macro2::TokenTree::Ident(i) if names.iter().any(|n| i == n) => Some(i),
-        proc_macro2::TokenTree::Group(g) => first_ident_named(g.stream(), names),
-        _ => None,
-    })
+    first_ident_named_where(tokens, names, &|_| true)
 }
 
-/// The lines (1-based, relative to the tokens' text) of the idents among `names`, in order.
-pub fn lines_of_idents_named(
+/// The first identifier of `tokens` (inside groups and macro arguments too) that is one of
+/// `names` and that `accept` takes.
+pub fn first_ident_named_where(
     tokens: impl IntoIterator<Item = proc_macro2::TokenTree>,
     names: &[&str],
-    out: &mut Vec<usize>,
-) {
-    for t in tokens {
-        match t {
-            proc_macro2::TokenTree::Ident(i) if names.iter().any(|n| i == n) => out.push(i.span().start().line),
-            proc_macro2::TokenTree::Group(g) => lines_of_idents_named(g.stream(), names, out),
-            _ => {}
-        }
-    }
+    accept: &dyn Fn(&proc_macro2::Ident) -> bool,
+) -> Option<proc_macro2::Ident> {
+    tokens.into_iter().find_map(|t| match t {
+        proc_macro2::TokenTree::Ident(i) if names.iter().any(|n| i == n) && accept(&i) => Some(i),
+        proc_macro2::TokenTree::Group(g) => first_ident_named_where(g.stream(), names, accept),
+        _ => None,
+    })
 }
 
 /// Source text as one line for a message: a chain split over lines joins back

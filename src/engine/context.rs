@@ -32,9 +32,6 @@ pub(super) struct Context {
     /// What analysing the files takes, apart from the files themselves (which the index
     /// borrows meanwhile).
     pub follow: Follow,
-    /// Each named file's path in its package and [`FileFacts::stable_hash`]: its part in
-    /// the index fingerprint, the same as when it is a context file of another scan.
-    named: Vec<(String, u128)>,
 }
 
 /// The text of each context file, and the facts caches of their packages.
@@ -42,19 +39,19 @@ pub(super) struct Context {
 pub(super) struct Follow {
     texts: Vec<String>,
     caches: HashMap<usize, cache::PackageCache>,
-    /// The named files of the context's packages: index among the scan's files, package,
-    /// and key in the cache, under which their function facts are kept for the next scan.
-    named: Vec<(usize, usize, String, u128)>,
+    /// The named files: their facts go into the cache (for a scan naming other files) and
+    /// into the index fingerprint, as a context file's would.
+    named: Vec<NamedFile>,
 }
 
-/// A named file with its facts, and its key in the cache: path in its package, content hash.
-struct NamedFile<'a> {
+/// A named file: its index among the scan's files, its package, its key in the cache (path
+/// in its package, content hash) and its facts' [`FileFacts::stable_hash`].
+struct NamedFile {
     index: usize,
     package: Option<usize>,
     rel: String,
     hash: u128,
     stable: u128,
-    facts: &'a FileFacts,
 }
 
 /// The context files with their facts: from the facts cache when a file is unchanged,
@@ -77,7 +74,7 @@ pub(super) fn index_context(
         return out;
     }
     // the named files, by the key the cache and the fingerprint know them by
-    let named: Vec<NamedFile> = parsed
+    out.follow.named = parsed
         .par_iter()
         .enumerate()
         .filter_map(|(index, p)| {
@@ -89,10 +86,9 @@ pub(super) fn index_context(
             };
             let rel = rel.to_string_lossy().into_owned();
             let (hash, stable) = (cache::content_hash(&source.text), facts.stable_hash());
-            Some(NamedFile { index, package: owners[index], rel, hash, stable, facts })
+            Some(NamedFile { index, package: owners[index], rel, hash, stable })
         })
         .collect();
-    out.named = named.iter().map(|n| (n.rel.clone(), n.stable)).collect();
     let mut by_package: std::collections::BTreeMap<usize, Vec<&Discovered>> = Default::default();
     for (file, package) in context {
         by_package.entry(*package).or_default().push(file);
@@ -140,9 +136,10 @@ pub(super) fn index_context(
             out.follow.texts.push(text);
         }
         let Some(mut cache) = cache else { continue };
-        for n in named.iter().filter(|n| n.package == Some(package)) {
-            cache.insert(n.rel.clone(), n.hash, n.stable, n.facts.clone());
-            out.follow.named.push((n.index, package, n.rel.clone(), n.hash));
+        for n in out.follow.named.iter().filter(|n| n.package == Some(package)) {
+            if let Some(facts) = &parsed[n.index].facts {
+                cache.insert(n.rel.clone(), n.hash, n.stable, facts.clone());
+            }
         }
         out.follow.caches.insert(package, cache);
     }
@@ -164,7 +161,7 @@ pub(super) fn index_fingerprint(context: &Context, opts: &ScanOptions) -> u128 {
     // different orders, and must give the same fingerprint
     let term = |rel: &str, stable: u128| cache::content_hash(rel) ^ stable.rotate_left(7);
     let mut each: Vec<u128> = context.files.iter().map(|c| term(&c.key.0, c.stable)).collect();
-    each.extend(context.named.iter().map(|(rel, stable)| term(rel, *stable)));
+    each.extend(context.follow.named.iter().map(|n| term(&n.rel, n.stable)));
     each.sort_unstable();
     for (n, h) in each.into_iter().enumerate() {
         hash ^= h.rotate_left((n % 127) as u32 + 1).wrapping_mul(n as u128 + 1);
@@ -217,9 +214,9 @@ impl Follow {
     /// Keeps the named files' function facts (`of(i)` for the scan's file `i`) in the cache,
     /// under the index fingerprint `index`: when another file is named next, they are context.
     pub(super) fn remember_named<'a>(&mut self, index: u128, of: impl Fn(usize) -> &'a FileFnFacts) {
-        for (i, package, rel, hash) in std::mem::take(&mut self.named) {
-            if let Some(cache) = self.caches.get_mut(&package) {
-                cache.insert_summary(rel, hash, index, of(i));
+        for n in std::mem::take(&mut self.named) {
+            if let Some(cache) = n.package.and_then(|p| self.caches.get_mut(&p)) {
+                cache.insert_summary(n.rel, n.hash, index, of(n.index));
             }
         }
     }

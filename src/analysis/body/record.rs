@@ -78,17 +78,14 @@ impl BodyCx<'_> {
     /// or unwraps a pool so read (`.unwrap()`, `.expect(..)`).
     fn reads_pool_cell(&self, m: &syn::ExprMethodCall) -> bool {
         let method = m.method.to_string();
-        if !matches!(
-            method.as_str(),
-            "unwrap" | "expect" | "get" | "get_mut" | "wait" | "get_or_init" | "get_or_try_init"
-        ) {
+        let unwraps = matches!(method.as_str(), "unwrap" | "expect");
+        // only these names can read a cell: the receiver need not be classified otherwise
+        let in_cell = Wrapped { once: Some(OnceCell::Sync), ..Wrapped::NONE };
+        if !unwraps && in_cell.read_once(&method).is_none() {
             return false;
         }
         match self.classify(&m.receiver) {
-            Value::Pool { wrapped, .. } => {
-                wrapped.read_once(&method).is_some()
-                    || (matches!(method.as_str(), "unwrap" | "expect") && wrapped.fallible)
-            }
+            Value::Pool { wrapped, .. } => wrapped.read_once(&method).is_some() || (unwraps && wrapped.fallible),
             _ => false,
         }
     }
@@ -358,10 +355,14 @@ impl BodyCx<'_> {
     /// Whether a method call resolves to one workspace method taking `self` by value
     /// (`copy_conn.copy_data(list)` with `fn copy_data(mut self, ..)`): it moves the receiver.
     pub(super) fn moves_receiver(&self, m: &syn::ExprMethodCall) -> bool {
+        self.workspace_method(m).is_some_and(|sig| sig.self_by_value)
+    }
+
+    /// The one workspace method a method call on a workspace type runs.
+    pub(super) fn workspace_method(&self, m: &syn::ExprMethodCall) -> Option<&FnSig> {
         let recv = self.classify(&m.receiver);
-        let Some(item) = recv.item() else { return false };
-        let method = m.method.to_string();
-        self.methods_of(item, &method).and_then(|(sigs, _)| unique(sigs)).is_some_and(|sig| sig.self_by_value)
+        let item = recv.item()?;
+        self.methods_of(item, &m.method.to_string()).and_then(|(sigs, _)| unique(sigs))
     }
 
     /// The call facts of a method call to workspace methods: the one method it names, or, on a

@@ -52,12 +52,12 @@ impl<'a> BodyCx<'a> {
     /// The line given is the first such mention after line `past` (the first one when none is
     /// after it: a use on the next turn of a loop).
     pub fn mentioned_after(&self, id: usize, from: usize, past: usize) -> Option<usize> {
+        use crate::analysis::{first_ident_named, first_ident_named_where};
         let (tokens, names) = self.rest_of_block(id, from)?;
         let base = self.file.source.line_index(from);
-        let mut lines = Vec::new();
-        crate::analysis::lines_of_idents_named(tokens, &names, &mut lines);
-        let first = *lines.first()?;
-        Some(base + lines.into_iter().find(|&l| base + l > past).unwrap_or(first))
+        let after = first_ident_named_where(tokens.clone(), &names, &|i| base + i.span().start().line > past);
+        let line = after.or_else(|| first_ident_named(tokens, &names))?.span().start().line;
+        Some(base + line)
     }
 
     /// What the statements after a transaction's `begin` (to the end of its block) do with it.
@@ -316,13 +316,7 @@ impl<'a> BodyCx<'a> {
                 syn::Expr::Path(p) => self.resolve_fn_path(&p.path).is_some_and(|sig| sig.ret_borrows),
                 _ => false,
             },
-            syn::Expr::MethodCall(m) => {
-                let recv = self.classify(&m.receiver);
-                let Some(item) = recv.item() else { return false };
-                self.methods_of(item, &m.method.to_string())
-                    .and_then(|(sigs, _)| unique(sigs))
-                    .is_some_and(|sig| sig.ret_borrows)
-            }
+            syn::Expr::MethodCall(m) => self.workspace_method(m).is_some_and(|sig| sig.ret_borrows),
             _ => false,
         }
     }

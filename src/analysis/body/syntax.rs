@@ -523,13 +523,6 @@ pub(super) fn unwrapped_bindings(p: &syn::Pat) -> Option<Vec<&syn::Ident>> {
     }
 }
 
-/// Methods whose result keeps (part of) their receiver alive elsewhere.
-const ESCAPING_METHODS: &[&str] = &["clone", "into", "to_owned", "into_inner", "take", "leak"];
-
-/// Whether every use of binding `name` in `rest` is in place: a method call on it
-/// (`name.connection()`) or a borrow (`&name`, `&mut name`). A bare use (an argument, a
-/// struct field, the block's value, a macro argument), a clone, a field path or a new binding
-/// of the name counts as the value escaping.
 /// The closures and async blocks in an expression: code that runs later, elsewhere.
 pub(super) fn deferred_bodies(e: &syn::Expr) -> Vec<&syn::Expr> {
     struct Deferred<'e> {
@@ -620,6 +613,13 @@ pub(super) fn kept_in_collection(name: &syn::Ident, rest: &[syn::Stmt], sinks: &
     })
 }
 
+/// Methods whose result keeps (part of) their receiver alive elsewhere.
+const ESCAPING_METHODS: &[&str] = &["clone", "into", "to_owned", "into_inner", "take", "leak"];
+
+/// Whether every use of binding `name` in `rest` is in place: a method call on it
+/// (`name.connection()`) or a borrow (`&name`, `&mut name`). A bare use (an argument, a
+/// struct field, the block's value, a macro argument), a clone, a field path or a new binding
+/// of the name counts as the value escaping.
 pub(super) fn used_in_place_only(name: &syn::Ident, rest: &[syn::Stmt]) -> bool {
     struct Uses<'n> {
         name: &'n syn::Ident,

@@ -508,7 +508,9 @@ impl Walker<'_, '_> {
         self.body.in_place_with = saved_in_place;
         // `shards.insert(name, PgPool::connect(dsn).await?)`: kept, not made per item (unless
         // made in a closure or task the collection keeps, and dropped there)
-        if self.body.file.catalog.std.accumulate.sinks.contains(&method) {
+        if self.body.facts.constructions.len() > constructions
+            && self.body.file.catalog.std.accumulate.sinks.contains(&method)
+        {
             let deferred: Vec<Span> = m.args.iter().flat_map(deferred_bodies).map(|e| self.body.file.span(e)).collect();
             self.body.keep_constructions_since(constructions, &deferred);
         }
